@@ -1,0 +1,35 @@
+"""Dependencies shared by routes: the service and the operator API key check."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from tactful.errors import Unauthorized
+from tactful.service import Tactful
+
+
+def get_service(request: Request) -> Tactful:
+    service: Tactful = request.app.state.tactful
+    return service
+
+
+def require_operator(
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> None:
+    presented = x_api_key
+    if presented is None and authorization is not None:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer":
+            presented = value.strip()
+    expected: str = request.app.state.api_key
+    if not presented or not hmac.compare_digest(presented.encode(), expected.encode()):
+        raise Unauthorized("A valid operator API key is required (X-API-Key or Bearer).")
+
+
+Service = Annotated[Tactful, Depends(get_service)]
+Operator = Depends(require_operator)

@@ -1,0 +1,118 @@
+"""RFC 9457 problem details: the one place errors become HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tactful.errors import (
+    BatchRejected,
+    Conflict,
+    InvalidInput,
+    ModelNotTrained,
+    NotFound,
+    StoreUnavailable,
+    TactfulError,
+    Unauthorized,
+)
+
+log = logging.getLogger("tactful.api")
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://tactful.example.com/problems/"
+
+_STATUS: list[tuple[type[TactfulError], int, str]] = [
+    (BatchRejected, 422, "batch-rejected"),
+    (InvalidInput, 422, "invalid-input"),
+    (NotFound, 404, "not-found"),
+    (Conflict, 409, "conflict"),
+    (Unauthorized, 401, "unauthorized"),
+    (ModelNotTrained, 409, "model-not-trained"),
+    (StoreUnavailable, 503, "store-unavailable"),
+]
+
+
+def problem(
+    status: int, slug: str, title: str, detail: str, instance: str, **extra: Any
+) -> JSONResponse:
+    body = {
+        "type": TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _for_error(request: Request, exc: TactfulError) -> JSONResponse:
+    status, slug = 500, "internal"
+    for kind, code, name in _STATUS:
+        if isinstance(exc, kind):
+            status, slug = code, name
+            break
+    extra: dict[str, Any] = {}
+    if isinstance(exc, InvalidInput):
+        extra["errors"] = [e.as_dict() for e in exc.errors]
+    return problem(status, slug, exc.title, exc.detail, request.url.path, **extra)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    return ".".join(parts) or "(body)"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(TactfulError)
+    async def _tactful(request: Request, exc: TactfulError) -> JSONResponse:
+        return _for_error(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for err in exc.errors():
+            loc = tuple(err.get("loc", ()))
+            message = str(err.get("msg", "invalid"))
+            if err.get("type") == "json_invalid":
+                message = "malformed JSON: " + str(err.get("ctx", {}).get("error", message))
+            errors.append({"field": _field(loc), "message": message})
+        return problem(
+            422,
+            "invalid-input",
+            "Invalid input",
+            "The request does not have the expected shape; nothing was stored.",
+            request.url.path,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 413: "Content too large"}
+        return problem(
+            exc.status_code,
+            f"http-{exc.status_code}",
+            titles.get(exc.status_code, "HTTP error"),
+            str(exc.detail),
+            request.url.path,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Last line of defence: log the cause, tell the caller no more than needed.
+        log.exception("unhandled error on %s", request.url.path)
+        return problem(
+            500,
+            "internal",
+            "Internal error",
+            "Something went wrong on our side; nothing was stored.",
+            request.url.path,
+        )

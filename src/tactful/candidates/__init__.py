@@ -1,0 +1,1 @@
+"""Step 3: candidate generation by recommenders trained on consented interactions."""

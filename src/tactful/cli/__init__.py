@@ -1,0 +1,245 @@
+"""The `tactful` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tactful.errors import InvalidInput, TactfulError
+from tactful.settings import Settings, load_settings
+
+app = typer.Typer(
+    name="tactful",
+    help="Consent-gated personalization: every decision explained and recorded.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+import_app = typer.Typer(help="Import items, subjects, events or a MovieLens dataset.")
+app.add_typer(import_app, name="import")
+console = Console()
+err_console = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data directory (default: $TACTFUL_DATA_DIR or ./var)."),
+]
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    overrides: dict[str, Any] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    return load_settings(**overrides)
+
+
+def progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+    )
+
+
+def fail(exc: TactfulError) -> None:
+    err_console.print(f"[red]error:[/red] {exc.detail}")
+    if isinstance(exc, InvalidInput):
+        for error in exc.errors[:50]:
+            where = f"row {error.row}: " if error.row is not None else ""
+            err_console.print(f"  - {where}{error.field}: {error.message}")
+        if len(exc.errors) > 50:
+            err_console.print(f"  ... and {len(exc.errors) - 50} more")
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = None,
+    host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
+) -> None:
+    """Serve the HTTP API."""
+    from tactful.cli.serving import run_server
+
+    settings = _settings(data_dir)
+    run_server(settings, host or settings.host, port or settings.port)
+
+
+@app.command()
+def demo(
+    data_dir: DataDir = None,
+    rebuild: Annotated[
+        bool, typer.Option(help="Throw away the demo store and build it anew.")
+    ] = False,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve when built.")
+    ] = True,
+    small: Annotated[bool, typer.Option(help="A small store, for a quick look.")] = False,
+) -> None:
+    """Build the demo store if absent, train, and serve."""
+    from tactful.cli.demo import run_demo
+
+    try:
+        run_demo(_settings(data_dir), rebuild=rebuild, serve=serve_after, small=small)
+    except TactfulError as exc:
+        fail(exc)
+
+
+@import_app.command("items")
+def import_items(
+    path: Path,
+    data_dir: DataDir = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv")] = None,
+) -> None:
+    """Import catalog items (atomic: a bad row stores nothing)."""
+    _import_file("items", path, fmt, data_dir)
+
+
+@import_app.command("subjects")
+def import_subjects(
+    path: Path,
+    data_dir: DataDir = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv")] = None,
+) -> None:
+    """Import subjects and their attributes."""
+    _import_file("subjects", path, fmt, data_dir)
+
+
+@import_app.command("events")
+def import_events(
+    path: Path,
+    data_dir: DataDir = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv")] = None,
+) -> None:
+    """Import events; those no granted purpose covers are counted, not stored."""
+    _import_file("events", path, fmt, data_dir)
+
+
+def _import_file(kind: str, path: Path, fmt: str | None, data_dir: Path | None) -> None:
+    from tactful.cli.importing import import_file
+
+    try:
+        result = import_file(_settings(data_dir), kind, path, fmt)
+    except TactfulError as exc:
+        fail(exc)
+        return
+    console.print_json(json.dumps(result.as_dict()))
+
+
+@import_app.command("movielens")
+def import_movielens(
+    path: Path,
+    data_dir: DataDir = None,
+    consent: Annotated[
+        bool,
+        typer.Option(
+            "--consent/--no-consent",
+            help="Record consent to personalization from ratings for every imported subject "
+            "(method: import). Without it, ratings are not kept: nobody agreed to their use.",
+        ),
+    ] = False,
+) -> None:
+    """Import ml-100k or ml-latest-small from PATH."""
+    from tactful.cli.importing import import_movielens as run
+
+    try:
+        summary = run(_settings(data_dir), path, consent=consent, progress=progress())
+    except TactfulError as exc:
+        fail(exc)
+        return
+    console.print_json(json.dumps(summary))
+
+
+@app.command()
+def train(
+    data_dir: DataDir = None,
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Model(s) to train.")
+    ] = None,
+    config: Annotated[
+        str | None, typer.Option(help='JSON per model, e.g. \'{"ease": {"l2": 300}}\'.')
+    ] = None,
+) -> None:
+    """Train new model versions on the consented signals in the store."""
+    from tactful.service import Tactful
+
+    try:
+        configs = json.loads(config) if config else None
+    except json.JSONDecodeError as exc:
+        err_console.print(f"[red]error:[/red] --config is not valid JSON: {exc.msg}")
+        raise typer.Exit(code=2) from None
+    if configs is not None and not isinstance(configs, dict):
+        err_console.print("[red]error:[/red] --config must be a JSON object of model: config")
+        raise typer.Exit(code=2)
+    service = Tactful(_settings(data_dir))
+    try:
+        with err_console.status("training") as status:
+            versions = service.train(model, configs, progress=lambda m: status.update(m))
+    except TactfulError as exc:
+        fail(exc)
+        return
+    finally:
+        service.close()
+    table = Table("version", "model", "subjects", "items", "interactions")
+    for v in versions:
+        table.add_row(
+            v.version,
+            v.name,
+            str(v.trained_on["subjects"]),
+            str(v.trained_on["items"]),
+            str(v.trained_on["interactions"]),
+        )
+    console.print(table)
+
+
+@app.command()
+def recommend(
+    subject: str,
+    data_dir: DataDir = None,
+    k: Annotated[int, typer.Option(help="How many items.")] = 10,
+    surface: Annotated[str, typer.Option(help="Where they will be shown.")] = "home",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decision record.")] = False,
+) -> None:
+    """Decide what to show SUBJECT and say why."""
+    from tactful.service import Tactful
+
+    service = Tactful(_settings(data_dir))
+    try:
+        record = service.recommend(subject, k=k, surface=surface)
+    except TactfulError as exc:
+        fail(exc)
+        return
+    finally:
+        service.close()
+    if as_json:
+        console.print_json(json.dumps(record))
+        return
+    console.print(
+        f"[bold]{subject}[/bold]: level [bold]{record['level']}[/bold] - {record['level_reason']}"
+    )
+    console.print(
+        f"model {record['model']['version']}; purposes relied on: "
+        f"{', '.join(record['purposes']) or 'none'}"
+    )
+    table = Table("#", "item", "category", "why")
+    for item in record["items"]:
+        table.add_row(
+            str(item["rank"]), item["title"], item["category"], item["explanation"]["reason"]
+        )
+    console.print(table)
+    console.print(f"decision {record['decision_id']}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,112 @@
+"""`tactful demo`: build the synthetic store once, train, and serve with a guided tour."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Sequence
+from typing import TypeVar
+
+from rich.console import Console
+
+from tactful.consent.ledger import ConsentRecord
+from tactful.service import Tactful
+from tactful.settings import Settings
+
+T = TypeVar("T")
+console = Console(stderr=True)
+BATCH = 10_000
+
+
+def _batches(rows: Sequence[T]) -> list[Sequence[T]]:
+    return [rows[n : n + BATCH] for n in range(0, len(rows), BATCH)]
+
+
+def build_demo(settings: Settings, *, small: bool = False) -> dict[str, float]:
+    """Generate the demo store into an empty data directory and train; returns timings."""
+    from tactful.cli import progress
+    from tactful.demo.generator import DemoConfig, generate
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    config = DemoConfig(n_items=400, n_subjects=600, n_events=20_000) if small else DemoConfig()
+    store = generate(config)
+    timings["generate"] = time.perf_counter() - started
+    service = Tactful(settings)
+    try:
+        with progress() as bar:
+            task = bar.add_task(
+                "loading demo store",
+                total=len(store.items)
+                + len(store.subjects)
+                + len(store.consents)
+                + len(store.events),
+            )
+            for chunk in _batches(store.items):
+                service.add_items(chunk)
+                bar.advance(task, len(chunk))
+            for chunk in _batches(store.subjects):
+                service.add_subjects(chunk)
+                bar.advance(task, len(chunk))
+            # Consent comes before the events it covers, as on a real site.
+            records = [
+                ConsentRecord(
+                    c.subject_id,
+                    c.purpose,
+                    c.status,
+                    settings.notice_version,
+                    c.method,
+                    c.recorded_at,
+                )
+                for c in sorted(store.consents, key=lambda c: c.recorded_at)
+            ]
+            for chunk in _batches(records):
+                service.import_consents(chunk)
+                bar.advance(task, len(chunk))
+            for chunk in _batches(store.events):
+                service.add_events(chunk)
+                bar.advance(task, len(chunk))
+        timings["load"] = time.perf_counter() - started - timings["generate"]
+        mark = time.perf_counter()
+        with console.status("training models"):
+            service.train()
+        timings["train"] = time.perf_counter() - mark
+    finally:
+        service.close()
+    timings["total"] = time.perf_counter() - started
+    return timings
+
+
+def run_demo(settings: Settings, *, rebuild: bool, serve: bool, small: bool) -> None:
+    marker = settings.data_dir / "demo-built"
+    if rebuild and settings.data_dir.exists():
+        shutil.rmtree(settings.data_dir)
+    if not marker.exists():
+        if settings.data_dir.exists() and any(settings.data_dir.iterdir()):
+            console.print(
+                f"[yellow]{settings.data_dir} holds data that is not a demo store; "
+                "use --rebuild or another --data-dir.[/yellow]"
+            )
+            return
+        console.print(f"Building the demo store in {settings.data_dir} ...")
+        timings = build_demo(settings, small=small)
+        marker.write_text("built\n")
+        console.print(
+            f"Built in {timings['total']:.1f} s (generate {timings['generate']:.1f} s, "
+            f"load {timings['load']:.1f} s, train {timings['train']:.1f} s)."
+        )
+    key = settings.operator_api_key()
+    base = f"http://{settings.host}:{settings.port}"
+    console.print(f"""
+[bold]Tactful demo[/bold] on {base}   (API docs: {base}/docs)
+Operator API key: [bold]{key}[/bold]
+
+Try:
+  curl -s -H 'X-API-Key: {key}' '{base}/v1/subjects/alice/recommendations?k=5'
+  curl -s -H 'X-API-Key: {key}' '{base}/v1/subjects/bob/recommendations?k=5'
+  curl -s -H 'X-API-Key: {key}' '{base}/v1/subjects/alice/consents'
+""")
+    if serve:
+        from tactful.cli.serving import run_server
+
+        run_server(settings, settings.host, settings.port)

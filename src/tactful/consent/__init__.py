@@ -1,0 +1,1 @@
+"""Step 1 of every decision: what has this person agreed to?"""

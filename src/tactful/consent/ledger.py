@@ -1,0 +1,70 @@
+"""The consent ledger: append-only records, from which the current state is derived.
+
+A record is never edited. A change of mind is a new record; the state is the latest record
+per purpose, in ledger order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class ConsentStatus(StrEnum):
+    GRANTED = "granted"
+    DENIED = "denied"
+    WITHDRAWN = "withdrawn"
+
+
+class ConsentMethod(StrEnum):
+    """How the choice reached Tactful; kept as evidence beside the choice."""
+
+    WEB_FORM = "web_form"
+    API = "api"
+    IMPORT = "import"
+    GPC = "gpc"
+    TCF = "tcf"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    subject_id: str
+    purpose: str
+    status: ConsentStatus
+    notice_version: str
+    method: ConsentMethod
+    recorded_at: datetime
+    # Ledger position, assigned by the store; orders records recorded in the same instant.
+    sequence: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentState:
+    """The latest choice per purpose for one subject."""
+
+    subject_id: str
+    choices: Mapping[str, ConsentRecord] = field(default_factory=lambda: MappingProxyType({}))
+
+    def is_granted(self, purpose: str) -> bool:
+        record = self.choices.get(purpose)
+        return record is not None and record.status is ConsentStatus.GRANTED
+
+    @property
+    def granted(self) -> frozenset[str]:
+        return frozenset(p for p, r in self.choices.items() if r.status is ConsentStatus.GRANTED)
+
+    @property
+    def has_choices(self) -> bool:
+        return bool(self.choices)
+
+
+def derive_state(subject_id: str, records: Iterable[ConsentRecord]) -> ConsentState:
+    latest: dict[str, ConsentRecord] = {}
+    for record in sorted(records, key=lambda r: (r.sequence, r.recorded_at)):
+        if record.subject_id != subject_id:
+            continue
+        latest[record.purpose] = record
+    return ConsentState(subject_id, MappingProxyType(latest))

@@ -1,0 +1,1 @@
+"""Plain value types shared by every step of the decision pipeline."""

@@ -1,0 +1,1 @@
+"""Step 6: a plain-language reason, the signals used and the purposes relied on, per item."""

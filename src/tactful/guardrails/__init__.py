@@ -1,0 +1,1 @@
+"""Step 4: what may never be shown, whatever the model scored."""

@@ -1,0 +1,1 @@
+"""Validated, atomic, minimised ingestion of items, subjects and events."""

@@ -1,0 +1,1 @@
+"""The one code path every recommendation goes through; see `tactful.pipeline.decide`."""

@@ -1,0 +1,141 @@
+"""decide(): consent -> signals -> candidates -> guardrails -> top k -> explanations -> record.
+
+Pure: it reads only what its context hands it and returns the record; the caller stores it.
+Personal data is read through `load_signals`, asked only for the event types the consent
+and level allow, so nothing else is even fetched.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from tactful.candidates.base import History, top_k
+from tactful.consent.ledger import ConsentRecord, derive_state
+from tactful.consent.levels import derive_level
+from tactful.domain.catalog import Item
+from tactful.domain.events import Event, EventType
+from tactful.domain.purposes import PurposeCatalog
+from tactful.domain.subjects import Subject
+from tactful.explanations.reasons import Explanation, explain_personal, explain_popular
+from tactful.guardrails.filters import apply_filters
+from tactful.pipeline.models import ModelHandle
+from tactful.records.decision import DecisionRecord, RecommendedItem
+from tactful.signals.selection import select_signals, sensitive_purposes, signal_policy
+from tactful.signals.weights import strongest_by_item
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRequest:
+    subject_id: str
+    k: int
+    surface: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class DecisionContext:
+    subject: Subject
+    consents: Sequence[ConsentRecord]
+    load_signals: Callable[[frozenset[EventType]], Sequence[Event]]
+    catalog: Mapping[str, Item]
+    purposes: PurposeCatalog
+    popular: ModelHandle
+    personal: ModelHandle | None
+
+
+def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
+    # 1. consent and level
+    state = derive_state(ctx.subject.subject_id, ctx.consents)
+    level_decision = derive_level(state, ctx.subject.attributes)
+    level = level_decision.level
+
+    # 2. signals the level and the granted purposes allow
+    policy = signal_policy(level, state, ctx.purposes)
+    # A minor's recorded opt-ins carry no weight (their level is already off).
+    opted_in = frozenset() if ctx.subject.attributes.is_minor else policy.opted_in_sensitive
+    signals: list[Event] = []
+    if policy.event_types:
+        signals = select_signals(ctx.load_signals(policy.event_types), policy, ctx.catalog)
+
+    # 3. candidates
+    notes: list[str] = []
+    model = ctx.popular
+    history = History.empty()
+    strongest: dict[str, tuple[float, Event]] = {}
+    if signals and ctx.personal is not None:
+        strongest = {
+            item: v for item, v in strongest_by_item(signals).items() if item in ctx.personal.index
+        }
+        if strongest:
+            model = ctx.personal
+            cols = np.fromiter((model.index[i] for i in strongest), dtype=np.int64)
+            weights = np.fromiter((w for w, _ in strongest.values()), dtype=np.float32)
+            history = History(cols, weights)
+    elif signals and ctx.personal is None:
+        notes.append("No personal model is trained yet; popular items are shown.")
+    scores = model.recommender.score(history)
+
+    # 4. guardrails
+    filtered = apply_filters(model.item_ids, ctx.catalog, opted_in, signals)
+
+    # 5. top k
+    chosen = top_k(scores, request.k, filtered.exclude)
+
+    # 6. explanations
+    personalized = model is not ctx.popular
+    used_types = frozenset(e.event_type for e in signals) if personalized else frozenset()
+    base_purposes = policy.purposes_for(used_types) if personalized else frozenset()
+    items: list[RecommendedItem] = []
+    all_purposes: set[str] = set(base_purposes)
+    for rank, col in enumerate(chosen, start=1):
+        item = ctx.catalog[model.item_ids[col]]
+        explanation: Explanation
+        if personalized:
+            because_col = model.recommender.because(history, int(col))
+            because = None
+            if because_col is not None:
+                because_id = model.item_ids[because_col]
+                because = (ctx.catalog[because_id], strongest[because_id][1])
+            purposes = base_purposes | sensitive_purposes(item)
+            explanation = explain_personal(because, used_types, purposes, model.version)
+        else:
+            purposes = sensitive_purposes(item)
+            explanation = explain_popular(level, item, model.version, had_no_signals=not signals)
+            if purposes:
+                explanation = Explanation(
+                    explanation.reason,
+                    explanation.signals,
+                    tuple(sorted(purposes)),
+                    explanation.model_version,
+                    explanation.personal,
+                )
+        all_purposes |= purposes
+        items.append(
+            RecommendedItem(
+                item.item_id, item.title, item.category, rank, float(scores[col]), explanation
+            )
+        )
+
+    # 7. the record
+    return DecisionRecord(
+        decision_id=str(uuid.uuid4()),
+        subject_id=ctx.subject.subject_id,
+        surface=request.surface,
+        level=level,
+        level_reason=level_decision.reason,
+        personalized=personalized,
+        model_name=model.name,
+        model_version=model.version,
+        purposes=frozenset(all_purposes),
+        signals_used=dict(Counter(e.event_type.value for e in signals)) if personalized else {},
+        items=items,
+        held_back=filtered.held_back,
+        created_at=request.now,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,1 @@
+"""Step 7: the record kept of every decision."""

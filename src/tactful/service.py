@@ -1,0 +1,400 @@
+"""The Python API of Tactful: one object that the HTTP API, the CLI and embedders all use.
+
+It adapts the pure pipeline to the store: it reads what a step needs, calls the step, and
+writes the result in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, select
+
+from tactful.candidates.base import Recommender
+from tactful.candidates.registry import build, load_model
+from tactful.consent.ledger import ConsentRecord, ConsentState, derive_state
+from tactful.consent.levels import derive_level
+from tactful.domain.catalog import Item
+from tactful.domain.events import Event, EventType
+from tactful.domain.purposes import DEFAULT_PURPOSES, PurposeCatalog
+from tactful.domain.subjects import AgeBand, Subject, SubjectAttributes
+from tactful.errors import FieldError, InvalidInput, ModelNotTrained, NotFound
+from tactful.ingestion.batches import parse_rows, reject_unknown
+from tactful.ingestion.consents import ConsentChangeIn
+from tactful.ingestion.minimisation import minimise
+from tactful.ingestion.schemas import ID_PATTERN, EventIn, ItemIn, SubjectIn
+from tactful.pipeline.decide import DecisionContext, DecisionRequest, decide
+from tactful.pipeline.models import ModelHandle
+from tactful.settings import Settings
+from tactful.storage import tables as t
+from tactful.storage.repository import ModelVersion, Store, StoredEvent
+from tactful.training.interactions import build_training_data
+
+POPULARITY = "popularity"
+SURFACE_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
+# How long a process trusts its cached catalog and model pointers before re-checking.
+CACHE_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    kind: str
+    received: int
+    created: int = 0
+    updated: int = 0
+    stored: int = 0
+    dropped: Mapping[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "received": self.received}
+        if self.kind == "events":
+            out |= {"stored": self.stored, "dropped": sum(self.dropped.values())}
+            out["dropped_reasons"] = [
+                {"reason": reason, "count": count} for reason, count in sorted(self.dropped.items())
+            ]
+        else:
+            out |= {"created": self.created, "updated": self.updated}
+        return out
+
+
+def _consent_view(
+    state: ConsentState, attributes: SubjectAttributes, purposes: PurposeCatalog
+) -> dict[str, Any]:
+    level = derive_level(state, attributes)
+    return {
+        "subject_id": state.subject_id,
+        "level": level.level.value,
+        "level_reason": level.reason,
+        "purposes": [
+            {
+                "purpose": p.code,
+                "title": p.title,
+                "status": state.choices[p.code].status.value
+                if p.code in state.choices
+                else "not_chosen",
+                "granted": state.is_granted(p.code),
+                "notice_version": state.choices[p.code].notice_version
+                if p.code in state.choices
+                else None,
+                "method": state.choices[p.code].method.value if p.code in state.choices else None,
+                "recorded_at": state.choices[p.code].recorded_at.isoformat()
+                if p.code in state.choices
+                else None,
+            }
+            for p in purposes
+        ],
+    }
+
+
+class Tactful:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store | None = None,
+        *,
+        purposes: PurposeCatalog = DEFAULT_PURPOSES,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store or Store.open(settings.resolved_database_url)
+        self.purposes = purposes
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._lock = threading.Lock()
+        self._catalog: dict[str, Item] = {}
+        self._catalog_stamp: object = None
+        self._catalog_checked = 0.0
+        self._models: dict[str, ModelHandle] = {}
+        self._latest: dict[str, tuple[float, str | None]] = {}
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- ingestion --------------------------------------------------------------------
+    def ingest_items(self, rows: Sequence[Any]) -> IngestResult:
+        parsed = parse_rows(
+            rows, ItemIn, kind="items", max_rows=self.settings.max_batch_rows, id_field="item_id"
+        )
+        return self.add_items([r.to_domain() for r in parsed])
+
+    def add_items(self, batch: Sequence[Item]) -> IngestResult:
+        with self.store.transaction() as conn:
+            created, updated = self.store.upsert_items(conn, batch)
+        self._catalog_checked = 0.0
+        return IngestResult("items", len(batch), created=created, updated=updated)
+
+    def ingest_subjects(self, rows: Sequence[Any]) -> IngestResult:
+        parsed = parse_rows(
+            rows,
+            SubjectIn,
+            kind="subjects",
+            max_rows=self.settings.max_batch_rows,
+            id_field="subject_id",
+        )
+        return self.add_subjects([r.to_domain() for r in parsed])
+
+    def add_subjects(self, batch: Sequence[Subject]) -> IngestResult:
+        with self.store.transaction() as conn:
+            created, updated = self.store.upsert_subjects(conn, batch)
+        return IngestResult("subjects", len(batch), created=created, updated=updated)
+
+    def ingest_events(self, rows: Sequence[Any]) -> IngestResult:
+        parsed = parse_rows(
+            rows, EventIn, kind="events", max_rows=self.settings.max_batch_rows, id_field=None
+        )
+        return self.add_events([r.to_domain() for r in parsed])
+
+    def add_events(self, events: Sequence[Event]) -> IngestResult:
+        """Store the events a granted purpose covers; reject all if any id is unknown."""
+        with self.store.transaction() as conn:
+            subjects = self.store.existing_subject_ids(conn, (e.subject_id for e in events))
+            reject_unknown(
+                "events", "subject_id", [(n, e.subject_id) for n, e in enumerate(events)], subjects
+            )
+            catalog = self.catalog(conn, force=True)
+            reject_unknown(
+                "events", "item_id", [(n, e.item_id) for n, e in enumerate(events)], set(catalog)
+            )
+            records = self.store.consents_for_many(conn, subjects)
+            states = {s: derive_state(s, records.get(s, [])) for s in subjects}
+            result = minimise(events, states, catalog, self.purposes)
+            stored = self.store.add_events(
+                conn, [StoredEvent(e, purposes) for e, purposes in result.kept]
+            )
+        return IngestResult("events", len(events), stored=stored, dropped=dict(result.dropped))
+
+    def import_consents(self, records: Sequence[ConsentRecord]) -> int:
+        """Append recorded choices in bulk (imports, demo); purposes and subjects must exist."""
+        self.purposes.require_known({r.purpose for r in records})
+        with self.store.transaction() as conn:
+            known = self.store.existing_subject_ids(conn, (r.subject_id for r in records))
+            reject_unknown(
+                "consents", "subject_id", [(n, r.subject_id) for n, r in enumerate(records)], known
+            )
+            return self.store.bulk_append_consents(conn, records)
+
+    # -- consent ----------------------------------------------------------------------
+    def record_consents(
+        self, subject_id: str, change: Mapping[str, Any] | ConsentChangeIn
+    ) -> dict[str, Any]:
+        if not isinstance(change, ConsentChangeIn):
+            try:
+                change = ConsentChangeIn.model_validate(change)
+            except ValidationError as exc:
+                raise InvalidInput(
+                    "The consent change is invalid; nothing was recorded.",
+                    [
+                        FieldError(".".join(map(str, e["loc"])), e["msg"])
+                        for e in exc.errors(include_url=False)
+                    ],
+                ) from None
+        errors = [
+            FieldError(f"choices.{n}.purpose", f"unknown purpose code {c.purpose!r}")
+            for n, c in enumerate(change.choices)
+            if c.purpose not in self.purposes
+        ]
+        purposes_seen = [c.purpose for c in change.choices]
+        errors += [
+            FieldError(f"choices.{n}.purpose", f"purpose {p!r} is chosen twice")
+            for n, p in enumerate(purposes_seen)
+            if p in purposes_seen[:n]
+        ]
+        if errors:
+            raise InvalidInput("The consent change is invalid; nothing was recorded.", errors)
+        now = self.clock()
+        notice = change.notice_version or self.settings.notice_version
+        with self.store.transaction() as conn:
+            subject = self._subject(conn, subject_id)
+            self.store.append_consents(
+                conn,
+                [
+                    ConsentRecord(subject_id, c.purpose, c.status, notice, change.method, now)
+                    for c in change.choices
+                ],
+            )
+            state = derive_state(subject_id, self.store.consents_for(conn, subject_id))
+        return _consent_view(state, subject.attributes, self.purposes)
+
+    def consents(self, subject_id: str) -> dict[str, Any]:
+        with self.store.reading() as conn:
+            subject = self._subject(conn, subject_id)
+            records = self.store.consents_for(conn, subject_id)
+        view = _consent_view(derive_state(subject_id, records), subject.attributes, self.purposes)
+        view["history"] = [
+            {
+                "sequence": r.sequence,
+                "purpose": r.purpose,
+                "status": r.status.value,
+                "notice_version": r.notice_version,
+                "method": r.method.value,
+                "recorded_at": r.recorded_at.isoformat(),
+            }
+            for r in records
+        ]
+        return view
+
+    # -- decisions --------------------------------------------------------------------
+    def recommend(self, subject_id: str, k: int = 10, surface: str = "home") -> dict[str, Any]:
+        errors = []
+        if not 1 <= k <= self.settings.max_k:
+            errors.append(FieldError("k", f"must be between 1 and {self.settings.max_k}"))
+        if not re.match(SURFACE_PATTERN, surface):
+            errors.append(FieldError("surface", "lower-case letters, digits, _ and -, ≤64"))
+        if not re.match(ID_PATTERN, subject_id):
+            errors.append(FieldError("subject_id", "not a valid subject id"))
+        if errors:
+            raise InvalidInput("The recommendation request is invalid.", errors)
+        with self.store.reading() as conn:
+            subject = self._subject(conn, subject_id)
+            consents = self.store.consents_for(conn, subject_id)
+            catalog = self.catalog(conn)
+            popular = self._model(conn, POPULARITY)
+            personal = self._model_or_none(conn, self.settings.personal_model)
+
+            def load(types: frozenset[EventType]) -> Sequence[Event]:
+                return self.store.events_for(conn, subject_id, types)
+
+            ctx = DecisionContext(
+                subject, consents, load, catalog, self.purposes, popular, personal
+            )
+            record = decide(DecisionRequest(subject_id, k, surface, self.clock()), ctx)
+        body = record.as_dict()
+        with self.store.transaction() as conn:
+            self.store.add_decision(conn, body)
+        return body
+
+    def decision(self, decision_id: str) -> dict[str, Any]:
+        try:
+            key = uuid.UUID(decision_id)
+        except ValueError:
+            raise InvalidInput(
+                "Not a decision id.", [FieldError("decision_id", "must be a UUID")]
+            ) from None
+        with self.store.reading() as conn:
+            found = self.store.get_decision(conn, key)
+        if found is None:
+            raise NotFound(f"No decision {decision_id}.")
+        return found
+
+    # -- models -----------------------------------------------------------------------
+    def train(
+        self,
+        models: Sequence[str] | None = None,
+        configs: Mapping[str, Mapping[str, Any]] | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> list[ModelVersion]:
+        names = list(models) if models else [POPULARITY, self.settings.personal_model]
+        configs = configs or {}
+        unknown = [n for n in configs if n not in names]
+        if unknown:
+            raise InvalidInput(
+                "Configs given for models not being trained.",
+                [FieldError(f"config.{n}", "not among the models trained") for n in unknown],
+            )
+        recommenders: dict[str, Recommender[Any]] = {n: build(n, configs.get(n)) for n in names}
+        say = progress or (lambda _msg: None)
+        say("reading consented signals")
+        with self.store.reading() as conn:
+            catalog = self.catalog(conn, force=True)
+            consents = self.store.all_consents(conn)
+            attributes = self._all_attributes(conn)
+            data = build_training_data(
+                self.store.iter_events(conn, list(EventType)),
+                consents,
+                attributes,
+                catalog,
+                self.purposes,
+            )
+        if not catalog:
+            raise InvalidInput("The catalog is empty; import items before training.")
+        versions = []
+        for name, recommender in recommenders.items():
+            say(f"training {name}")
+            matrix = data.aggregate if not recommender.personal else data.personal
+            recommender.fit(matrix)
+            now = self.clock()
+            version = f"{name}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+            relative = Path(name) / version
+            recommender.save(self.settings.models_dir / relative)
+            mv = ModelVersion(
+                version=version,
+                name=name,
+                config=recommender.config.model_dump(mode="json"),
+                trained_on={
+                    "subjects": int(matrix.matrix.shape[0]),
+                    "items": int(matrix.matrix.shape[1]),
+                    "interactions": int(matrix.matrix.nnz),
+                    "events_read": data.events_read,
+                    "signals": "profiling signals allowed by each subject's consent"
+                    if recommender.personal
+                    else "events still covered by a granted purpose",
+                },
+                path=str(relative),
+                created_at=now,
+            )
+            with self.store.transaction() as conn:
+                self.store.add_model_version(conn, mv)
+            versions.append(mv)
+        self._latest.clear()
+        return versions
+
+    # -- reading helpers --------------------------------------------------------------
+    def catalog(self, conn: Connection, *, force: bool = False) -> dict[str, Item]:
+        now = time.monotonic()
+        if force or now - self._catalog_checked > CACHE_SECONDS:
+            stamp = self.store.catalog_stamp(conn)
+            if stamp != self._catalog_stamp:
+                catalog = self.store.all_items(conn)
+                with self._lock:
+                    self._catalog, self._catalog_stamp = catalog, stamp
+            self._catalog_checked = now
+        return self._catalog
+
+    def _model(self, conn: Connection, name: str) -> ModelHandle:
+        handle = self._model_or_none(conn, name)
+        if handle is None:
+            raise ModelNotTrained(f"No {name} model has been trained; run `tactful train` first.")
+        return handle
+
+    def _model_or_none(self, conn: Connection, name: str) -> ModelHandle | None:
+        now = time.monotonic()
+        checked, version = self._latest.get(name, (0.0, None))
+        if now - checked > CACHE_SECONDS or version is None:
+            latest = self.store.latest_model(conn, name)
+            version = latest.version if latest else None
+            self._latest[name] = (now, version)
+            if latest is not None and latest.version not in self._models:
+                recommender = load_model(self.settings.models_dir / latest.path)
+                with self._lock:
+                    self._models[latest.version] = ModelHandle.of(name, latest.version, recommender)
+        return self._models[version] if version is not None else None
+
+    def _subject(self, conn: Connection, subject_id: str) -> Subject:
+        subject = self.store.get_subject(conn, subject_id)
+        if subject is None:
+            raise NotFound(f"No subject {subject_id!r}.")
+        return subject
+
+    def _all_attributes(self, conn: Connection) -> dict[str, SubjectAttributes]:
+        rows = conn.execute(
+            select(t.subject_attributes.c.subject_id, t.subject_attributes.c.age_band)
+        )
+        return {
+            r.subject_id: SubjectAttributes(age_band=AgeBand(r.age_band) if r.age_band else None)
+            for r in rows
+        }
+
+
+def open_tactful(settings: Settings) -> Tactful:
+    return Tactful(settings)
+
+
+__all__ = ["IngestResult", "Tactful", "open_tactful"]

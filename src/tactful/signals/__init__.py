@@ -1,0 +1,1 @@
+"""Step 2: which of a person's signals the level and the granted purposes allow."""

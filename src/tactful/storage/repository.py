@@ -1,0 +1,392 @@
+"""The store: reads and writes domain values; every batch is one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
+
+from tactful.consent.ledger import ConsentMethod, ConsentRecord, ConsentStatus
+from tactful.domain.catalog import Item
+from tactful.domain.events import Event, EventType
+from tactful.domain.subjects import AgeBand, Subject, SubjectAttributes
+from tactful.errors import StoreUnavailable
+from tactful.storage import tables as t
+from tactful.storage.database import make_engine, migrate
+
+# Keep each INSERT's bound parameters under SQLite's and psycopg's limits.
+_CHUNK = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    event: Event
+    purposes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelVersion:
+    version: str
+    name: str
+    config: dict[str, Any]
+    trained_on: dict[str, Any]
+    path: str
+    created_at: datetime
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _chunks(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]]:
+    for start in range(0, len(rows), _CHUNK):
+        yield rows[start : start + _CHUNK]
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, migrate_schema: bool = True) -> Store:
+        engine = make_engine(url)
+        if migrate_schema:
+            migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except DBAPIError as exc:
+            if exc.connection_invalidated or "could not connect" in str(exc.orig):
+                raise StoreUnavailable("The store cannot be reached.") from exc
+            raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    # -- items ------------------------------------------------------------------------
+    def upsert_items(self, conn: Connection, batch: Sequence[Item]) -> tuple[int, int]:
+        """Insert new items and replace existing ones; returns (created, updated)."""
+        ids = [i.item_id for i in batch]
+        existing = self.existing_item_ids(conn, ids)
+        now = _now()
+        rows = [
+            {
+                "item_id": i.item_id,
+                "title": i.title,
+                "category": i.category,
+                "provider": i.provider,
+                "tags": list(i.tags),
+                "sensitive": sorted(i.sensitive),
+                "editorial": i.editorial,
+                "updated_at": now,
+            }
+            for i in batch
+        ]
+        new_rows = [r for r in rows if r["item_id"] not in existing]
+        for chunk in _chunks(new_rows):
+            conn.execute(insert(t.items), chunk)
+        for row in (r for r in rows if r["item_id"] in existing):
+            conn.execute(update(t.items).where(t.items.c.item_id == row["item_id"]).values(row))
+        return len(new_rows), len(rows) - len(new_rows)
+
+    def existing_item_ids(self, conn: Connection, ids: Iterable[str]) -> set[str]:
+        return self._existing(conn, t.items.c.item_id, ids)
+
+    def all_items(self, conn: Connection) -> dict[str, Item]:
+        return {
+            r.item_id: Item(
+                item_id=r.item_id,
+                title=r.title,
+                category=r.category,
+                provider=r.provider,
+                tags=tuple(r.tags),
+                sensitive=frozenset(r.sensitive),
+                editorial=r.editorial,
+            )
+            for r in conn.execute(select(t.items))
+        }
+
+    def catalog_stamp(self, conn: Connection) -> tuple[int, datetime | None]:
+        """Changes whenever the catalog does; lets readers cache it."""
+        row = conn.execute(select(func.count(), func.max(t.items.c.updated_at))).one()
+        return int(row[0]), row[1]
+
+    # -- subjects ---------------------------------------------------------------------
+    def upsert_subjects(self, conn: Connection, batch: Sequence[Subject]) -> tuple[int, int]:
+        ids = [s.subject_id for s in batch]
+        existing = self.existing_subject_ids(conn, ids)
+        now = _now()
+        new = [s for s in batch if s.subject_id not in existing]
+        for chunk in _chunks([{"subject_id": s.subject_id, "created_at": now} for s in new]):
+            conn.execute(insert(t.subjects), chunk)
+        conn.execute(
+            delete(t.subject_attributes).where(
+                t.subject_attributes.c.subject_id.in_(
+                    [s.subject_id for s in batch if s.subject_id in existing]
+                )
+            )
+        )
+        attr_rows = [
+            {
+                "subject_id": s.subject_id,
+                "age_band": s.attributes.age_band.value if s.attributes.age_band else None,
+                "region": s.attributes.region,
+                "gender": s.attributes.gender,
+                "occupation": s.attributes.occupation,
+                "updated_at": now,
+            }
+            for s in batch
+        ]
+        for chunk in _chunks(attr_rows):
+            conn.execute(insert(t.subject_attributes), chunk)
+        return len(new), len(batch) - len(new)
+
+    def existing_subject_ids(self, conn: Connection, ids: Iterable[str]) -> set[str]:
+        return self._existing(conn, t.subjects.c.subject_id, ids)
+
+    def get_subject(self, conn: Connection, subject_id: str) -> Subject | None:
+        row = conn.execute(
+            select(t.subjects.c.subject_id, t.subject_attributes)
+            .select_from(t.subjects.outerjoin(t.subject_attributes))
+            .where(t.subjects.c.subject_id == subject_id)
+        ).first()
+        if row is None:
+            return None
+        return Subject(
+            subject_id=subject_id,
+            attributes=SubjectAttributes(
+                age_band=AgeBand(row.age_band) if row.age_band else None,
+                region=row.region,
+                gender=row.gender,
+                occupation=row.occupation,
+            ),
+        )
+
+    def count(self, conn: Connection, table: str) -> int:
+        return int(
+            conn.execute(select(func.count()).select_from(t.metadata.tables[table])).one()[0]
+        )
+
+    # -- events -----------------------------------------------------------------------
+    def add_events(self, conn: Connection, batch: Sequence[StoredEvent]) -> int:
+        now = _now()
+        rows = [
+            {
+                "subject_id": s.event.subject_id,
+                "item_id": s.event.item_id,
+                "event_type": s.event.event_type.value,
+                "data_category": s.event.data_category.value,
+                "occurred_at": s.event.occurred_at,
+                "value": s.event.value,
+                "query": s.event.query,
+                "purposes": list(s.purposes),
+                "received_at": now,
+            }
+            for s in batch
+        ]
+        for chunk in _chunks(rows):
+            conn.execute(insert(t.events), chunk)
+        return len(rows)
+
+    def events_for(
+        self, conn: Connection, subject_id: str, event_types: Iterable[EventType] | None = None
+    ) -> list[Event]:
+        query = select(t.events).where(t.events.c.subject_id == subject_id)
+        if event_types is not None:
+            types = [e.value for e in event_types]
+            if not types:
+                return []
+            query = query.where(t.events.c.event_type.in_(types))
+        return [self._event(r) for r in conn.execute(query.order_by(t.events.c.occurred_at))]
+
+    def iter_events(self, conn: Connection, event_types: Iterable[EventType]) -> Iterator[Event]:
+        types = [e.value for e in event_types]
+        query = (
+            select(t.events)
+            .where(t.events.c.event_type.in_(types), t.events.c.item_id.is_not(None))
+            .execution_options(yield_per=20_000)
+        )
+        for row in conn.execute(query):
+            yield self._event(row)
+
+    @staticmethod
+    def _event(row: Any) -> Event:
+        return Event(
+            subject_id=row.subject_id,
+            event_type=EventType(row.event_type),
+            occurred_at=row.occurred_at,
+            item_id=row.item_id,
+            value=row.value,
+            query=row.query,
+        )
+
+    # -- consent ----------------------------------------------------------------------
+    def append_consents(
+        self, conn: Connection, records: Sequence[ConsentRecord]
+    ) -> list[ConsentRecord]:
+        stored: list[ConsentRecord] = []
+        for r in records:
+            result = conn.execute(
+                insert(t.consent_records).values(
+                    record_id=uuid.uuid4(),
+                    subject_id=r.subject_id,
+                    purpose=r.purpose,
+                    status=r.status.value,
+                    notice_version=r.notice_version,
+                    method=r.method.value,
+                    recorded_at=r.recorded_at,
+                )
+            )
+            key = result.inserted_primary_key
+            sequence = int(key[0]) if key is not None else 0
+            stored.append(
+                ConsentRecord(
+                    subject_id=r.subject_id,
+                    purpose=r.purpose,
+                    status=r.status,
+                    notice_version=r.notice_version,
+                    method=r.method,
+                    recorded_at=r.recorded_at,
+                    sequence=sequence,
+                )
+            )
+        return stored
+
+    def bulk_append_consents(self, conn: Connection, records: Sequence[ConsentRecord]) -> int:
+        rows = [
+            {
+                "record_id": uuid.uuid4(),
+                "subject_id": r.subject_id,
+                "purpose": r.purpose,
+                "status": r.status.value,
+                "notice_version": r.notice_version,
+                "method": r.method.value,
+                "recorded_at": r.recorded_at,
+            }
+            for r in records
+        ]
+        for chunk in _chunks(rows):
+            conn.execute(insert(t.consent_records), chunk)
+        return len(rows)
+
+    def consents_for(self, conn: Connection, subject_id: str) -> list[ConsentRecord]:
+        query = (
+            select(t.consent_records)
+            .where(t.consent_records.c.subject_id == subject_id)
+            .order_by(t.consent_records.c.sequence)
+        )
+        return [self._consent(r) for r in conn.execute(query)]
+
+    def consents_for_many(
+        self, conn: Connection, subject_ids: Iterable[str]
+    ) -> dict[str, list[ConsentRecord]]:
+        out: dict[str, list[ConsentRecord]] = {}
+        ids = list(subject_ids)
+        for start in range(0, len(ids), _CHUNK):
+            query = (
+                select(t.consent_records)
+                .where(t.consent_records.c.subject_id.in_(ids[start : start + _CHUNK]))
+                .order_by(t.consent_records.c.sequence)
+            )
+            for row in conn.execute(query):
+                out.setdefault(row.subject_id, []).append(self._consent(row))
+        return out
+
+    def all_consents(self, conn: Connection) -> dict[str, list[ConsentRecord]]:
+        out: dict[str, list[ConsentRecord]] = {}
+        for row in conn.execute(select(t.consent_records).order_by(t.consent_records.c.sequence)):
+            out.setdefault(row.subject_id, []).append(self._consent(row))
+        return out
+
+    @staticmethod
+    def _consent(row: Any) -> ConsentRecord:
+        return ConsentRecord(
+            subject_id=row.subject_id,
+            purpose=row.purpose,
+            status=ConsentStatus(row.status),
+            notice_version=row.notice_version,
+            method=ConsentMethod(row.method),
+            recorded_at=row.recorded_at,
+            sequence=int(row.sequence),
+        )
+
+    # -- decisions --------------------------------------------------------------------
+    def add_decision(self, conn: Connection, record: dict[str, Any]) -> None:
+        conn.execute(
+            insert(t.decisions).values(
+                decision_id=uuid.UUID(record["decision_id"]),
+                subject_id=record["subject_id"],
+                surface=record["surface"],
+                level=record["level"],
+                model_name=record["model"]["name"],
+                model_version=record["model"]["version"],
+                purposes=record["purposes"],
+                record=record,
+                created_at=datetime.fromisoformat(record["created_at"]),
+            )
+        )
+
+    def get_decision(self, conn: Connection, decision_id: uuid.UUID) -> dict[str, Any] | None:
+        row = conn.execute(
+            select(t.decisions.c.record).where(t.decisions.c.decision_id == decision_id)
+        ).first()
+        return dict(row.record) if row is not None else None
+
+    # -- models -----------------------------------------------------------------------
+    def add_model_version(self, conn: Connection, version: ModelVersion) -> None:
+        conn.execute(
+            insert(t.model_versions).values(
+                version=version.version,
+                name=version.name,
+                config=version.config,
+                trained_on=version.trained_on,
+                path=version.path,
+                created_at=version.created_at,
+            )
+        )
+
+    def latest_model(self, conn: Connection, name: str) -> ModelVersion | None:
+        row = conn.execute(
+            select(t.model_versions)
+            .where(t.model_versions.c.name == name)
+            .order_by(t.model_versions.c.created_at.desc(), t.model_versions.c.version.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return ModelVersion(
+            version=row.version,
+            name=row.name,
+            config=dict(row.config),
+            trained_on=dict(row.trained_on),
+            path=row.path,
+            created_at=row.created_at,
+        )
+
+    # -- helpers ----------------------------------------------------------------------
+    @staticmethod
+    def _existing(conn: Connection, column: Any, ids: Iterable[str]) -> set[str]:
+        wanted = list(set(ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            found.update(
+                conn.execute(select(column).where(column.in_(wanted[start : start + _CHUNK])))
+                .scalars()
+                .all()
+            )
+        return found

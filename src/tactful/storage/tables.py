@@ -1,0 +1,170 @@
+"""Table definitions, dialect-neutral (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the store")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+JSONType: Any = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
+BigId: Any = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+subjects = Table(
+    "subjects",
+    metadata,
+    Column("subject_id", String(128), primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Descriptive attributes apart from the identifier table (data minimisation, audits).
+subject_attributes = Table(
+    "subject_attributes",
+    metadata,
+    Column(
+        "subject_id",
+        String(128),
+        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("age_band", String(16)),
+    Column("region", String(64)),
+    Column("gender", String(32)),
+    Column("occupation", String(64)),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("item_id", String(128), primary_key=True),
+    Column("title", String(300), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("provider", String(128), nullable=False),
+    Column("tags", JSONType, nullable=False),
+    Column("sensitive", JSONType, nullable=False),
+    Column("editorial", Boolean, nullable=False, default=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("event_id", BigId, primary_key=True, autoincrement=True),
+    Column(
+        "subject_id",
+        String(128),
+        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("item_id", String(128), ForeignKey("items.item_id"), nullable=True),
+    Column("event_type", String(16), nullable=False),
+    Column("data_category", String(32), nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("value", Float, nullable=True),
+    Column("query", String(500), nullable=True),
+    # The granted purposes that covered this event when it was stored.
+    Column("purposes", JSONType, nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Index("ix_events_subject_time", "subject_id", "occurred_at"),
+)
+
+consent_records = Table(
+    "consent_records",
+    metadata,
+    Column("sequence", BigId, primary_key=True, autoincrement=True),
+    Column("record_id", Uuid, nullable=False, unique=True),
+    Column(
+        "subject_id",
+        String(128),
+        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("purpose", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("notice_version", String(64), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("decision_id", Uuid, primary_key=True),
+    Column(
+        "subject_id",
+        String(128),
+        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("surface", String(64), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("model_name", String(64), nullable=False),
+    Column("model_version", String(128), nullable=False),
+    Column("purposes", JSONType, nullable=False),
+    Column("record", JSONType, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("version", String(128), primary_key=True),
+    Column("name", String(64), nullable=False, index=True),
+    Column("config", JSONType, nullable=False),
+    Column("trained_on", JSONType, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
