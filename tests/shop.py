@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tactful.service import Tactful
+
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
 CATEGORIES = ["running", "books", "kitchen", "garden", "toys"]
@@ -24,14 +26,30 @@ def items() -> list[dict[str, Any]]:
                 }
             )
     rows += [
-        {"item_id": "bet-1", "title": "Lucky Spin Voucher", "category": "betting",
-         "sensitive": ["gambling"]},
-        {"item_id": "bet-2", "title": "Derby Day Bet Pack", "category": "betting",
-         "sensitive": ["gambling"]},
-        {"item_id": "wine-1", "title": "Hillside Red Wine", "category": "wine",
-         "sensitive": ["alcohol"]},
-        {"item_id": "pill-1", "title": "Sleep Aid Tablets", "category": "pharmacy",
-         "sensitive": ["health"]},
+        {
+            "item_id": "bet-1",
+            "title": "Lucky Spin Voucher",
+            "category": "betting",
+            "sensitive": ["gambling"],
+        },
+        {
+            "item_id": "bet-2",
+            "title": "Derby Day Bet Pack",
+            "category": "betting",
+            "sensitive": ["gambling"],
+        },
+        {
+            "item_id": "wine-1",
+            "title": "Hillside Red Wine",
+            "category": "wine",
+            "sensitive": ["alcohol"],
+        },
+        {
+            "item_id": "pill-1",
+            "title": "Sleep Aid Tablets",
+            "category": "pharmacy",
+            "sensitive": ["health"],
+        },
     ]
     return rows
 
@@ -83,8 +101,9 @@ def crowd_events() -> list[dict[str, Any]]:
     return rows
 
 
-def person_events(subject_id: str, category: str, kinds: tuple[str, ...] = ("purchase",)
-                  ) -> list[dict[str, Any]]:
+def person_events(
+    subject_id: str, category: str, kinds: tuple[str, ...] = ("purchase",)
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for n in range(3):
         for kind in kinds:
@@ -98,3 +117,25 @@ def person_events(subject_id: str, category: str, kinds: tuple[str, ...] = ("pur
                 row["value"] = 5
             rows.append(row)
     return rows
+
+
+def populate(service: Tactful) -> None:
+    """Load the shop: items, subjects, consents and events, ready to train."""
+    service.ingest_items(items())
+    service.ingest_subjects(subjects())
+    for n in range(30):
+        service.record_consents(
+            f"crowd-{n}",
+            {"choices": FULL + [{"purpose": "analytics.aggregate", "status": "granted"}]},
+        )
+    service.record_consents("alice", {"choices": FULL})
+    service.record_consents("carol", {"choices": BASIC})
+    service.record_consents("dan", {"choices": FULL})
+    service.record_consents(
+        "erin", {"choices": FULL + [{"purpose": "sensitive.gambling", "status": "denied"}]}
+    )
+    service.ingest_events(crowd_events())
+    service.ingest_events(person_events("alice", "running", ("view", "purchase")))
+    service.ingest_events(person_events("bob", "garden", ("purchase",)))
+    service.ingest_events(person_events("carol", "kitchen", ("view", "purchase")))
+    service.ingest_events(person_events("dan", "toys", ("purchase",)))

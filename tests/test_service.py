@@ -32,21 +32,7 @@ def _count(service: Tactful, table: Any, **where: str) -> int:
 
 @pytest.fixture
 def trained(service: Tactful) -> Tactful:
-    service.ingest_items(shop.items())
-    service.ingest_subjects(shop.subjects())
-    for n in range(30):
-        service.record_consents(f"crowd-{n}", {"choices": shop.FULL + [
-            {"purpose": "analytics.aggregate", "status": "granted"}]})
-    service.record_consents("alice", {"choices": shop.FULL})
-    service.record_consents("carol", {"choices": shop.BASIC})
-    service.record_consents("dan", {"choices": shop.FULL})
-    service.record_consents("erin", {"choices": shop.FULL + [
-        {"purpose": "sensitive.gambling", "status": "denied"}]})
-    service.ingest_events(shop.crowd_events())
-    service.ingest_events(shop.person_events("alice", "running", ("view", "purchase")))
-    service.ingest_events(shop.person_events("bob", "garden", ("purchase",)))
-    service.ingest_events(shop.person_events("carol", "kitchen", ("view", "purchase")))
-    service.ingest_events(shop.person_events("dan", "toys", ("purchase",)))
+    shop.populate(service)
     service.train()
     return service
 
@@ -97,9 +83,11 @@ def test_basic_level_uses_only_explicit_signals(trained: Tactful) -> None:
     assert record["purposes"] == ["personalization.explicit"]
     # carol's views were not even stored: behavioural consent is denied.
     with trained.store.reading() as conn:
-        kinds = set(conn.execute(
-            select(t.events.c.event_type).where(t.events.c.subject_id == "carol")
-        ).scalars())
+        kinds = set(
+            conn.execute(
+                select(t.events.c.event_type).where(t.events.c.subject_id == "carol")
+            ).scalars()
+        )
     assert kinds == {"purchase"}
 
 
@@ -142,8 +130,14 @@ def test_events_without_covering_consent_are_counted_not_stored(trained: Tactful
     result = trained.ingest_events(
         shop.person_events("bob", "books", ("view",))
         + shop.person_events("erin", "running", ("view",))
-        + [{"subject_id": "erin", "event_type": "view", "item_id": "bet-2",
-            "timestamp": "2026-10-30T10:00:00Z"}]
+        + [
+            {
+                "subject_id": "erin",
+                "event_type": "view",
+                "item_id": "bet-2",
+                "timestamp": "2026-10-30T10:00:00Z",
+            }
+        ]
     ).as_dict()
     assert result["stored"] == 3
     assert result["dropped"] == 4
@@ -169,10 +163,18 @@ def test_bad_batch_stores_nothing(trained: Tactful) -> None:
 def test_unknown_ids_reject_the_whole_event_batch(trained: Tactful) -> None:
     before = _count(trained, t.events)
     rows = shop.person_events("alice", "books") + [
-        {"subject_id": "nobody", "event_type": "view", "item_id": "books-1",
-         "timestamp": "2026-10-30T10:00:00Z"},
-        {"subject_id": "alice", "event_type": "view", "item_id": "no-such-item",
-         "timestamp": "2026-10-30T10:00:00Z"},
+        {
+            "subject_id": "nobody",
+            "event_type": "view",
+            "item_id": "books-1",
+            "timestamp": "2026-10-30T10:00:00Z",
+        },
+        {
+            "subject_id": "alice",
+            "event_type": "view",
+            "item_id": "no-such-item",
+            "timestamp": "2026-10-30T10:00:00Z",
+        },
     ]
     with pytest.raises(BatchRejected) as caught:
         trained.ingest_events(rows)
@@ -183,17 +185,23 @@ def test_unknown_ids_reject_the_whole_event_batch(trained: Tactful) -> None:
 def test_unknown_purpose_records_nothing(trained: Tactful) -> None:
     before = _count(trained, t.consent_records)
     with pytest.raises(InvalidInput) as caught:
-        trained.record_consents("alice", {"choices": [
-            {"purpose": "personalization.explicit", "status": "granted"},
-            {"purpose": "mind.reading", "status": "granted"},
-        ]})
+        trained.record_consents(
+            "alice",
+            {
+                "choices": [
+                    {"purpose": "personalization.explicit", "status": "granted"},
+                    {"purpose": "mind.reading", "status": "granted"},
+                ]
+            },
+        )
     assert caught.value.errors[0].field == "choices.1.purpose"
     assert _count(trained, t.consent_records) == before
 
 
 def test_consent_ledger_is_append_only(trained: Tactful) -> None:
-    trained.record_consents("carol", {"choices": [
-        {"purpose": "personalization.behavioral", "status": "granted"}]})
+    trained.record_consents(
+        "carol", {"choices": [{"purpose": "personalization.behavioral", "status": "granted"}]}
+    )
     view = trained.consents("carol")
     assert view["level"] == "full"
     history = [(h["purpose"], h["status"]) for h in view["history"]]
