@@ -1,0 +1,109 @@
+"""Ranking quality on MovieLens 100K, read in place from the shared datasets folder.
+
+The data may not be redistributed, so it is never copied into the repository: the test reads
+`ml-100k/u.data` under `$TACTFUL_DATASETS` (default: `shared/datasets` next to the checkout)
+and skips when it is absent, except in CI, where a missing dataset is a failure.
+
+Protocol: every rating counts as a relevant interaction (binarized). For each user, their
+ratings (ordered by item id) are shuffled with one numpy Generator seeded 42, drawn user after
+user in id order, and the first round(75 %) go to training. Each model ranks the whole catalog
+minus the user's training items; the score is nDCG@10 against the held-out items, averaged
+over users. Measured: EASE (l2=500) 0.482, itemknn 0.378, popularity 0.249.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from scipy import sparse
+
+from tactful.candidates.base import Interactions, top_k
+from tactful.candidates.registry import build
+
+pytestmark = pytest.mark.slow
+
+K = 10
+SEED = 42
+TRAIN_SHARE = 0.75
+
+
+def _datasets_dir() -> Path:
+    default = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+    return Path(os.environ.get("TACTFUL_DATASETS", default))
+
+
+@dataclass(frozen=True)
+class Split:
+    train: Interactions
+    test: sparse.csr_array  # users x items, 1 where a held-out rating is
+
+
+@pytest.fixture(scope="module")
+def split() -> Split:
+    path = _datasets_dir() / "ml-100k" / "u.data"
+    if not path.is_file():
+        message = f"MovieLens 100K not found at {path} (set TACTFUL_DATASETS)."
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    ratings = np.loadtxt(path, dtype=np.int64, delimiter="\t", usecols=(0, 1))
+    users, items = ratings[:, 0], ratings[:, 1]
+    order = np.lexsort((items, users))
+    user_ids, user_index = np.unique(users[order], return_inverse=True)
+    item_ids, item_index = np.unique(items[order], return_inverse=True)
+
+    generator = np.random.default_rng(SEED)
+    in_train = np.zeros(len(order), dtype=bool)
+    bounds = np.flatnonzero(np.diff(user_index)) + 1
+    for start, end in zip(np.r_[0, bounds], np.r_[bounds, len(order)], strict=True):
+        shuffled = generator.permutation(end - start)
+        in_train[start + shuffled[: round(TRAIN_SHARE * (end - start))]] = True
+
+    shape = (len(user_ids), len(item_ids))
+
+    def matrix(mask: npt.NDArray[np.bool_]) -> sparse.csr_array:
+        ones = np.ones(int(mask.sum()), dtype=np.float32)
+        return sparse.csr_array((ones, (user_index[mask], item_index[mask])), shape=shape)
+
+    train = Interactions(user_ids.astype(np.str_), item_ids.astype(np.str_), matrix(in_train))
+    return Split(train, matrix(~in_train))
+
+
+def ndcg_at_k(split: Split, name: str, config: dict[str, object]) -> float:
+    model = build(name, config).fit(split.train)
+    train = split.train.matrix
+    scores = model.score_batch(train)
+    discounts = 1.0 / np.log2(np.arange(2, K + 2))
+    total, users = 0.0, 0
+    for user in range(train.shape[0]):
+        held_out = split.test.indices[split.test.indptr[user] : split.test.indptr[user + 1]]
+        if len(held_out) == 0:
+            continue
+        seen = np.zeros(train.shape[1], dtype=bool)
+        seen[train.indices[train.indptr[user] : train.indptr[user + 1]]] = True
+        ranked = top_k(scores[user], K, seen)
+        gains = np.isin(ranked, held_out) * discounts[: len(ranked)]
+        total += float(gains.sum() / discounts[: min(K, len(held_out))].sum())
+        users += 1
+    return total / users
+
+
+def test_split_shape(split: Split) -> None:
+    assert split.train.matrix.nnz + split.test.nnz == 100_000
+    assert split.train.matrix.nnz == pytest.approx(75_000, rel=0.01)
+    assert split.train.matrix.shape == (943, 1682)
+
+
+def test_ease_reaches_published_quality(split: Split) -> None:
+    assert ndcg_at_k(split, "ease", {}) >= 0.45
+
+
+def test_itemknn_beats_popularity(split: Split) -> None:
+    itemknn = ndcg_at_k(split, "itemknn", {})
+    popularity = ndcg_at_k(split, "popularity", {})
+    assert itemknn > popularity + 0.05
