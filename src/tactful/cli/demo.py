@@ -42,12 +42,12 @@ def build_demo(settings: Settings, *, small: bool = False) -> dict[str, float]:
                 + len(store.consents)
                 + len(store.events),
             )
-            for chunk in _batches(store.items):
-                service.add_items(chunk)
-                bar.advance(task, len(chunk))
-            for chunk in _batches(store.subjects):
-                service.add_subjects(chunk)
-                bar.advance(task, len(chunk))
+            for items in _batches(store.items):
+                service.add_items(items)
+                bar.advance(task, len(items))
+            for subjects in _batches(store.subjects):
+                service.add_subjects(subjects)
+                bar.advance(task, len(subjects))
             # Consent comes before the events it covers, as on a real site.
             records = [
                 ConsentRecord(
@@ -60,12 +60,12 @@ def build_demo(settings: Settings, *, small: bool = False) -> dict[str, float]:
                 )
                 for c in sorted(store.consents, key=lambda c: c.recorded_at)
             ]
-            for chunk in _batches(records):
-                service.import_consents(chunk)
-                bar.advance(task, len(chunk))
-            for chunk in _batches(store.events):
-                service.add_events(chunk)
-                bar.advance(task, len(chunk))
+            for consents in _batches(records):
+                service.import_consents(consents)
+                bar.advance(task, len(consents))
+            for events in _batches(store.events):
+                service.add_events(events)
+                bar.advance(task, len(events))
         timings["load"] = time.perf_counter() - started - timings["generate"]
         mark = time.perf_counter()
         with console.status("training models"):
@@ -105,7 +105,7 @@ Try:
   curl -s -H 'X-API-Key: {key}' '{base}/v1/subjects/alice/recommendations?k=5'
   curl -s -H 'X-API-Key: {key}' '{base}/v1/subjects/bob/recommendations?k=5'
   curl -s -H 'X-API-Key: {key}' '{base}/v1/subjects/alice/consents'
-""")
+""", soft_wrap=True)
     if serve:
         from tactful.cli.serving import run_server
 
