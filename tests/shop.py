@@ -126,13 +126,13 @@ def populate(service: Tactful) -> None:
     for n in range(30):
         service.record_consents(
             f"crowd-{n}",
-            {"choices": FULL + [{"purpose": "analytics.aggregate", "status": "granted"}]},
+            {"choices": [*FULL, {"purpose": "analytics.aggregate", "status": "granted"}]},
         )
     service.record_consents("alice", {"choices": FULL})
     service.record_consents("carol", {"choices": BASIC})
     service.record_consents("dan", {"choices": FULL})
     service.record_consents(
-        "erin", {"choices": FULL + [{"purpose": "sensitive.gambling", "status": "denied"}]}
+        "erin", {"choices": [*FULL, {"purpose": "sensitive.gambling", "status": "denied"}]}
     )
     service.ingest_events(crowd_events())
     service.ingest_events(person_events("alice", "running", ("view", "purchase")))

@@ -112,7 +112,8 @@ def test_tour_alice_bob_and_a_withdrawal(api: httpx.Client) -> None:
     assert alice["personalized"] is True
     assert any("Because you" in i["explanation"]["reason"] for i in alice["items"])
     bob = api.get("/v1/subjects/bob/recommendations", params={"k": 5}).json()
-    assert bob["personalized"] is False and bob["signals_used"] == {}
+    assert bob["personalized"] is False
+    assert bob["signals_used"] == {}
     change = api.put(
         "/v1/subjects/alice/consents",
         json={
@@ -153,7 +154,8 @@ def test_ingest_and_train_over_http(api: httpx.Client, service: Tactful) -> None
     )
     assert trained.status_code == 200, trained.text
     version = trained.json()["versions"][0]
-    assert version["name"] == "ease" and version["config"]["l2"] == 10
+    assert version["name"] == "ease"
+    assert version["config"]["l2"] == 10
     record = api.get("/v1/subjects/alice/recommendations").json()
     assert record["model"]["version"] == version["version"]
 

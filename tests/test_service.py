@@ -151,7 +151,7 @@ def test_events_without_covering_consent_are_counted_not_stored(trained: Tactful
 
 def test_bad_batch_stores_nothing(trained: Tactful) -> None:
     before = _count(trained, t.items)
-    rows = shop.items()[:3] + [{"item_id": "x y", "title": "", "category": "books"}]
+    rows = [*shop.items()[:3], {"item_id": "x y", "title": "", "category": "books"}]
     with pytest.raises(BatchRejected) as caught:
         trained.ingest_items([{**r, "item_id": r["item_id"] + "-new"} for r in rows])
     fields = {(e.row, e.field) for e in caught.value.errors}
@@ -162,7 +162,8 @@ def test_bad_batch_stores_nothing(trained: Tactful) -> None:
 
 def test_unknown_ids_reject_the_whole_event_batch(trained: Tactful) -> None:
     before = _count(trained, t.events)
-    rows = shop.person_events("alice", "books") + [
+    rows = [
+        *shop.person_events("alice", "books"),
         {
             "subject_id": "nobody",
             "event_type": "view",

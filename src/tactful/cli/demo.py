@@ -97,7 +97,8 @@ def run_demo(settings: Settings, *, rebuild: bool, serve: bool, small: bool) -> 
         )
     key = settings.operator_api_key()
     base = f"http://{settings.host}:{settings.port}"
-    console.print(f"""
+    console.print(
+        f"""
 [bold]Tactful demo[/bold] on {base}   (API docs: {base}/docs)
 Operator API key: [bold]{key}[/bold]
 
@@ -105,7 +106,9 @@ Try:
   curl -s -H 'X-API-Key: {key}' '{base}/v1/subjects/alice/recommendations?k=5'
   curl -s -H 'X-API-Key: {key}' '{base}/v1/subjects/bob/recommendations?k=5'
   curl -s -H 'X-API-Key: {key}' '{base}/v1/subjects/alice/consents'
-""", soft_wrap=True)
+""",
+        soft_wrap=True,
+    )
     if serve:
         from tactful.cli.serving import run_server
 
