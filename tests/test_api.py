@@ -303,3 +303,15 @@ def test_train_with_a_bad_config(api: httpx.Client) -> None:
     )
     assert any("l2" in f for _, f in _fields(problem))
     _problem(api.post("/v1/models/train", json={"models": ["nope"]}), 422)
+
+
+@pytest.mark.parametrize("subject", ["%00", "a%00b", "%E2%80%AEevil", "x" * 300])
+def test_strange_subject_ids_in_paths(api: httpx.Client, subject: str) -> None:
+    for path in ("consents", "recommendations"):
+        problem = _problem(api.get(f"/v1/subjects/{subject}/{path}"), 422)
+        assert (None, "subject_id") in _fields(problem)
+    put = api.put(
+        f"/v1/subjects/{subject}/consents",
+        json={"choices": [{"purpose": "personalization.explicit", "status": "granted"}]},
+    )
+    _problem(put, 422)

@@ -235,3 +235,30 @@ def test_training_leaves_out_withdrawn_subjects(trained: Tactful) -> None:
     )
     second = trained.train(["ease"])[0]
     assert second.trained_on["subjects"] == first.trained_on["subjects"] - 1
+
+
+def test_a_decision_reads_only_the_most_recent_signals(settings: Settings) -> None:
+    service = Tactful(settings.model_copy(update={"history_limit": 4}))
+    try:
+        shop.populate(service)
+        service.train()
+        record = service.recommend("alice")
+        # alice has 3 views and 3 purchases; the newest 4 are read.
+        assert sum(record["signals_used"].values()) == 4
+    finally:
+        service.close()
+
+
+def test_item_knn_as_the_personal_model_cites_her_items(settings: Settings) -> None:
+    service = Tactful(settings.model_copy(update={"personal_model": "itemknn"}))
+    try:
+        shop.populate(service)
+        service.train()
+        record = service.recommend("alice", k=5)
+        assert record["model"]["name"] == "itemknn"
+        bought = {"running-0", "running-1", "running-2"}
+        because = {i["explanation"]["because_item_id"] for i in record["items"]}
+        assert because & bought
+        assert all(i["explanation"]["reason"].startswith("Because you") for i in record["items"])
+    finally:
+        service.close()

@@ -28,6 +28,7 @@ from tactful.domain.events import Event, EventType
 from tactful.domain.purposes import DEFAULT_PURPOSES, PurposeCatalog
 from tactful.domain.subjects import AgeBand, Subject, SubjectAttributes
 from tactful.errors import FieldError, InvalidInput, ModelNotTrained, NotFound
+from tactful.guardrails.filters import CatalogMasks
 from tactful.ingestion.batches import parse_rows, reject_unknown
 from tactful.ingestion.consents import ConsentChangeIn
 from tactful.ingestion.minimisation import minimise
@@ -113,6 +114,7 @@ class Tactful:
         self._catalog_stamp: object = None
         self._catalog_checked = 0.0
         self._models: dict[str, ModelHandle] = {}
+        self._masks: dict[str, CatalogMasks] = {}
         self._latest: dict[str, tuple[float, str | None]] = {}
 
     def close(self) -> None:
@@ -260,10 +262,20 @@ class Tactful:
             personal = self._model_or_none(conn, self.settings.personal_model)
 
             def load(types: frozenset[EventType]) -> Sequence[Event]:
-                return self.store.events_for(conn, subject_id, types)
+                return self.store.events_for(
+                    conn, subject_id, types, limit=self.settings.history_limit
+                )
 
+            models = [m for m in (popular, personal) if m is not None]
             ctx = DecisionContext(
-                subject, consents, load, catalog, self.purposes, popular, personal
+                subject,
+                consents,
+                load,
+                catalog,
+                self.purposes,
+                popular,
+                personal,
+                {m.version: self._masks_for(m, catalog) for m in models},
             )
             record = decide(DecisionRequest(subject_id, k, surface, self.clock()), ctx)
         body = record.as_dict()
@@ -355,8 +367,17 @@ class Tactful:
                 catalog = self.store.all_items(conn)
                 with self._lock:
                     self._catalog, self._catalog_stamp = catalog, stamp
+                    self._masks = {}
             self._catalog_checked = now
         return self._catalog
+
+    def _masks_for(self, model: ModelHandle, catalog: dict[str, Item]) -> CatalogMasks:
+        masks = self._masks.get(model.version)
+        if masks is None:
+            masks = CatalogMasks.build(model.item_ids, catalog)
+            with self._lock:
+                self._masks[model.version] = masks
+        return masks
 
     def _model(self, conn: Connection, name: str) -> ModelHandle:
         handle = self._model_or_none(conn, name)
@@ -378,6 +399,11 @@ class Tactful:
         return self._models[version] if version is not None else None
 
     def _subject(self, conn: Connection, subject_id: str) -> Subject:
+        if not re.match(ID_PATTERN, subject_id):
+            raise InvalidInput(
+                "Not a valid subject id.",
+                [FieldError("subject_id", "letters, digits and . _ : @ - only, at most 128")],
+            )
         subject = self.store.get_subject(conn, subject_id)
         if subject is None:
             raise NotFound(f"No subject {subject_id!r}.")

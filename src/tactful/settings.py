@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         16 * 1024 * 1024, ge=1024, description="Largest HTTP request body accepted."
     )
     max_k: int = Field(100, ge=1, le=1000, description="Most items one recommendation returns.")
+    history_limit: int = Field(
+        500,
+        ge=1,
+        le=100_000,
+        description="Most recent signals one decision reads of a person's history.",
+    )
     personal_model: str = Field(
         "ease", description="Recommender used at the basic and full personalization levels."
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -23,7 +23,7 @@ from tactful.domain.events import Event, EventType
 from tactful.domain.purposes import PurposeCatalog
 from tactful.domain.subjects import Subject
 from tactful.explanations.reasons import Explanation, explain_personal, explain_popular
-from tactful.guardrails.filters import apply_filters
+from tactful.guardrails.filters import CatalogMasks, apply_filters
 from tactful.pipeline.models import ModelHandle
 from tactful.records.decision import DecisionRecord, RecommendedItem
 from tactful.signals.selection import select_signals, sensitive_purposes, signal_policy
@@ -47,6 +47,8 @@ class DecisionContext:
     purposes: PurposeCatalog
     popular: ModelHandle
     personal: ModelHandle | None
+    # Precomputed guardrail masks per model version; built on the fly when absent.
+    masks: Mapping[str, CatalogMasks] = field(default_factory=dict)
 
 
 def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
@@ -82,7 +84,8 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
     scores = model.recommender.score(history)
 
     # 4. guardrails
-    filtered = apply_filters(model.item_ids, ctx.catalog, opted_in, signals)
+    masks = ctx.masks.get(model.version) or CatalogMasks.build(model.item_ids, ctx.catalog)
+    filtered = apply_filters(masks, model.index, opted_in, signals)
 
     # 5. top k
     chosen = top_k(scores, request.k, filtered.exclude)

@@ -24,6 +24,17 @@ from tactful.storage.database import make_engine, migrate
 _CHUNK = 2000
 
 
+# What a decision or a training run reads of an event; provenance columns stay behind.
+_EVENT_COLUMNS = (
+    t.events.c.subject_id,
+    t.events.c.event_type,
+    t.events.c.occurred_at,
+    t.events.c.item_id,
+    t.events.c.value,
+    t.events.c.query,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
     event: Event
@@ -204,20 +215,28 @@ class Store:
         return len(rows)
 
     def events_for(
-        self, conn: Connection, subject_id: str, event_types: Iterable[EventType] | None = None
+        self,
+        conn: Connection,
+        subject_id: str,
+        event_types: Iterable[EventType] | None = None,
+        limit: int | None = None,
     ) -> list[Event]:
-        query = select(t.events).where(t.events.c.subject_id == subject_id)
+        """The subject's events, newest first; `limit` keeps only the most recent ones."""
+        query = select(*_EVENT_COLUMNS).where(t.events.c.subject_id == subject_id)
         if event_types is not None:
             types = [e.value for e in event_types]
             if not types:
                 return []
             query = query.where(t.events.c.event_type.in_(types))
-        return [self._event(r) for r in conn.execute(query.order_by(t.events.c.occurred_at))]
+        query = query.order_by(t.events.c.occurred_at.desc(), t.events.c.event_id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        return [self._event(r) for r in conn.execute(query)]
 
     def iter_events(self, conn: Connection, event_types: Iterable[EventType]) -> Iterator[Event]:
         types = [e.value for e in event_types]
         query = (
-            select(t.events)
+            select(*_EVENT_COLUMNS)
             .where(t.events.c.event_type.in_(types), t.events.c.item_id.is_not(None))
             .execution_options(yield_per=20_000)
         )
