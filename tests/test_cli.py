@@ -142,3 +142,46 @@ def test_demo_small_builds_and_recommends(settings: Settings) -> None:
     assert bob["personalized"] is False
     dan = json.loads(tactful(settings, "recommend", "dan", "--json").stdout)
     assert dan["level"] == "off"
+
+
+def test_serve_with_two_workers(settings: Settings) -> None:
+    import socket
+    import time
+
+    import httpx
+
+    assert tactful(settings, "demo", "--small", "--no-serve").returncode == 0
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "TACTFUL_DATA_DIR": str(settings.data_dir),
+        "TACTFUL_DATABASE_URL": settings.resolved_database_url,
+        "TACTFUL_API_KEY": "test-operator-key-0123456789abcdef",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tactful", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+        headers = {"X-API-Key": "test-operator-key-0123456789abcdef"}
+        for _ in range(10):
+            response = httpx.get(f"{base}/v1/subjects/alice/recommendations", headers=headers)
+            assert response.status_code == 200
+            assert response.json()["personalized"] is True
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -65,12 +65,13 @@ def serve(
     data_dir: DataDir = None,
     host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
     port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the HTTP API."""
     from tactful.cli.serving import run_server
 
     settings = _settings(data_dir)
-    run_server(settings, host or settings.host, port or settings.port)
+    run_server(settings, host or settings.host, port or settings.port, workers)
 
 
 @app.command()

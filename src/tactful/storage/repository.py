@@ -24,6 +24,7 @@ from tactful.storage.database import make_engine, migrate
 _CHUNK = 2000
 
 
+_EVENT_TYPES = {e.value: e for e in EventType}
 # What a decision or a training run reads of an event; provenance columns stay behind.
 _EVENT_COLUMNS = (
     t.events.c.subject_id,
@@ -245,14 +246,8 @@ class Store:
 
     @staticmethod
     def _event(row: Any) -> Event:
-        return Event(
-            subject_id=row.subject_id,
-            event_type=EventType(row.event_type),
-            occurred_at=row.occurred_at,
-            item_id=row.item_id,
-            value=row.value,
-            query=row.query,
-        )
+        subject_id, event_type, occurred_at, item_id, value, query = row
+        return Event(subject_id, _EVENT_TYPES[event_type], occurred_at, item_id, value, query)
 
     # -- consent ----------------------------------------------------------------------
     def append_consents(
