@@ -21,11 +21,11 @@ from sqlalchemy import Connection, select
 
 from tactful.candidates.base import Recommender
 from tactful.candidates.registry import build, load_model
-from tactful.consent.ledger import ConsentRecord, ConsentState, derive_state
+from tactful.consent.ledger import ConsentRecord, ConsentState, ConsentStatus, derive_state
 from tactful.consent.levels import derive_level
 from tactful.domain.catalog import Item
 from tactful.domain.events import Event, EventType
-from tactful.domain.purposes import DEFAULT_PURPOSES, PurposeCatalog
+from tactful.domain.purposes import DEFAULT_PURPOSES, Purpose, PurposeCatalog
 from tactful.domain.subjects import AgeBand, Subject, SubjectAttributes
 from tactful.errors import FieldError, InvalidInput, ModelNotTrained, NotFound
 from tactful.guardrails.filters import CatalogMasks
@@ -67,6 +67,18 @@ class IngestResult:
         return out
 
 
+def _choice_view(purpose: Purpose, record: ConsentRecord | None) -> dict[str, Any]:
+    return {
+        "purpose": purpose.code,
+        "title": purpose.title,
+        "status": record.status.value if record else "not_chosen",
+        "granted": record is not None and record.status is ConsentStatus.GRANTED,
+        "notice_version": record.notice_version if record else None,
+        "method": record.method.value if record else None,
+        "recorded_at": record.recorded_at.isoformat() if record else None,
+    }
+
+
 def _consent_view(
     state: ConsentState, attributes: SubjectAttributes, purposes: PurposeCatalog
 ) -> dict[str, Any]:
@@ -75,24 +87,7 @@ def _consent_view(
         "subject_id": state.subject_id,
         "level": level.level.value,
         "level_reason": level.reason,
-        "purposes": [
-            {
-                "purpose": p.code,
-                "title": p.title,
-                "status": state.choices[p.code].status.value
-                if p.code in state.choices
-                else "not_chosen",
-                "granted": state.is_granted(p.code),
-                "notice_version": state.choices[p.code].notice_version
-                if p.code in state.choices
-                else None,
-                "method": state.choices[p.code].method.value if p.code in state.choices else None,
-                "recorded_at": state.choices[p.code].recorded_at.isoformat()
-                if p.code in state.choices
-                else None,
-            }
-            for p in purposes
-        ],
+        "purposes": [_choice_view(p, state.choices.get(p.code)) for p in purposes],
     }
 
 

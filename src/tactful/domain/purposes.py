@@ -7,7 +7,7 @@ data uses it corresponds to, so consent collected elsewhere can be mapped onto i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -148,7 +148,7 @@ class PurposeCatalog:
     def __contains__(self, code: object) -> bool:
         return code in self.by_code
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Purpose]:
         return iter(self.by_code.values())
 
     def get(self, code: str) -> Purpose:
