@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import numpy as np
@@ -95,6 +97,9 @@ class Recommender(ABC, Generic[ConfigT]):
     config_type: ClassVar[type[ComponentConfig]]
     # Whether scores depend on the subject's history (False: the same list for everyone).
     personal: ClassVar[bool] = True
+    # The grid tuning searches: config field -> candidate values, tried in every combination
+    # on a validation split carved from the training data. Empty: nothing to tune.
+    search_space: ClassVar[Mapping[str, tuple[Any, ...]]] = MappingProxyType({})
 
     def __init__(self, config: ConfigT) -> None:
         self.config = config

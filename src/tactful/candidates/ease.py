@@ -11,6 +11,7 @@ catalog of some thousands of items (10,000 items need about 1.2 GB while trainin
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any, Self
 
 import numpy as np
@@ -48,6 +49,7 @@ class EASERecommender(Recommender[EASEConfig]):
 
     name = "ease"
     config_type = EASEConfig
+    search_space = MappingProxyType({"l2": (100.0, 200.0, 300.0, 500.0, 800.0, 1200.0)})
 
     def __init__(self, config: EASEConfig | None = None) -> None:
         super().__init__(config if config is not None else EASEConfig())

@@ -9,6 +9,7 @@ decomposes into per-history-item contributions, which is what `because` reports.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any, Self
 
 import numpy as np
@@ -53,6 +54,9 @@ class ItemKNNRecommender(Recommender[ItemKNNConfig]):
 
     name = "itemknn"
     config_type = ItemKNNConfig
+    search_space = MappingProxyType(
+        {"neighbors": (20, 50, 100, 200), "shrinkage": (0.0, 10.0, 50.0)}
+    )
 
     def __init__(self, config: ItemKNNConfig | None = None) -> None:
         super().__init__(config if config is not None else ItemKNNConfig())

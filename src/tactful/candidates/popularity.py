@@ -6,6 +6,7 @@ model has to beat.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any, Literal, Self
 
 import numpy as np
@@ -36,6 +37,7 @@ class PopularityRecommender(Recommender[PopularityConfig]):
 
     name = "popularity"
     config_type = PopularityConfig
+    search_space = MappingProxyType({"weighting": ("count", "sum")})
     personal = False
 
     def __init__(self, config: PopularityConfig | None = None) -> None:
