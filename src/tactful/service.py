@@ -257,8 +257,8 @@ class Tactful:
             personal = self._model_or_none(conn, self.settings.personal_model)
 
             def load(types: frozenset[EventType]) -> Sequence[Event]:
-                return self.store.events_for(
-                    conn, subject_id, types, limit=self.settings.history_limit
+                return self.store.recent_signals(
+                    conn, subject_id, types, self.settings.history_limit
                 )
 
             models = [m for m in (popular, personal) if m is not None]

@@ -48,3 +48,29 @@ def largest_positive(items: IndexArray, per_entry: npt.NDArray[np.float64]) -> i
     per_item = np.bincount(inverse.ravel(), weights=per_entry, minlength=len(unique))
     best = int(np.argmax(per_item))
     return int(unique[best]) if per_item[best] > 0 else None
+
+
+def largest_positive_per_column(
+    items: IndexArray, per_entry: npt.NDArray[np.float64]
+) -> list[int | None]:
+    """`largest_positive` for each column of `per_entry` (history entries x scored items)."""
+    if len(items) == 0:
+        return [None] * per_entry.shape[1]
+    order = np.argsort(items, kind="stable")
+    ordered = items[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    per_item = np.add.reduceat(per_entry[order], starts, axis=0)
+    best = np.argmax(per_item, axis=0)  # first maximum: the lowest item index on ties
+    top = per_item[best, np.arange(per_item.shape[1])]
+    return [
+        int(ordered[starts[b]]) if value > 0 else None
+        for b, value in zip(best.tolist(), top.tolist(), strict=True)
+    ]
+
+
+def checked_columns(items: IndexArray, n_items: int) -> IndexArray:
+    """Item column indices to explain, validated against the catalog size."""
+    cols = np.asarray(items, dtype=np.int64).ravel()
+    if len(cols) and (cols.min() < 0 or cols.max() >= n_items):
+        raise InvalidInput(f"Item indices must lie in [0, {n_items}).")
+    return cols

@@ -132,6 +132,10 @@ class Recommender(ABC, Generic[ConfigT]):
         """The history item that contributed most to `item`'s score, if any."""
         return None
 
+    def because_many(self, history: History, items: IndexArray) -> list[int | None]:
+        """`because` for each of `items`; models override it to share the work between them."""
+        return [self.because(history, int(item)) for item in items]
+
     # -- persistence ------------------------------------------------------------------
     @abstractmethod
     def arrays(self) -> dict[str, npt.NDArray[Any]]:

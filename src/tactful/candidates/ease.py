@@ -19,11 +19,18 @@ import numpy.typing as npt
 from pydantic import Field
 from scipy import sparse
 
-from tactful.candidates._common import checked_history, largest_positive, training_matrix
+from tactful.candidates._common import (
+    checked_columns,
+    checked_history,
+    largest_positive,
+    largest_positive_per_column,
+    training_matrix,
+)
 from tactful.candidates.base import (
     ComponentConfig,
     FloatArray,
     History,
+    IndexArray,
     Interactions,
     Recommender,
 )
@@ -92,6 +99,13 @@ class EASERecommender(Recommender[EASEConfig]):
         items, weights = checked_history(history, b.shape[0], binarize=self.config.binarize)
         per_entry = weights.astype(np.float64) * b[items, item]
         return largest_positive(items, per_entry)
+
+    def because_many(self, history: History, items: IndexArray) -> list[int | None]:
+        b = self._require_weights()
+        cols = checked_columns(items, b.shape[1])
+        h_items, weights = checked_history(history, b.shape[0], binarize=self.config.binarize)
+        per_entry = weights.astype(np.float64)[:, None] * b[np.ix_(h_items, cols)]
+        return largest_positive_per_column(h_items, per_entry)
 
     # -- persistence ------------------------------------------------------------------
     def arrays(self) -> dict[str, npt.NDArray[Any]]:

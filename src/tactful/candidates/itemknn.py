@@ -17,7 +17,13 @@ import numpy.typing as npt
 from pydantic import Field
 from scipy import sparse
 
-from tactful.candidates._common import checked_history, largest_positive, training_matrix
+from tactful.candidates._common import (
+    checked_columns,
+    checked_history,
+    largest_positive,
+    largest_positive_per_column,
+    training_matrix,
+)
 from tactful.candidates.base import (
     ComponentConfig,
     FloatArray,
@@ -121,6 +127,13 @@ class ItemKNNRecommender(Recommender[ItemKNNConfig]):
         hit = cols == item
         per_entry = np.bincount(owners[hit], weights=vals[hit], minlength=len(history))
         return largest_positive(history.items, per_entry.astype(np.float64))
+
+    def because_many(self, history: History, items: IndexArray) -> list[int | None]:
+        sim = self._require_sim()
+        cols = checked_columns(items, sim.shape[1])
+        h_items, weights = checked_history(history, sim.shape[0], binarize=self.config.binarize)
+        block = sim[h_items][:, cols].toarray().astype(np.float64)
+        return largest_positive_per_column(h_items, weights.astype(np.float64)[:, None] * block)
 
     def _contributions(
         self, sim: sparse.csr_array, history: History

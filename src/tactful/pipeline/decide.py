@@ -96,11 +96,12 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
     base_purposes = policy.purposes_for(used_types) if personalized else frozenset()
     items: list[RecommendedItem] = []
     all_purposes: set[str] = set(base_purposes)
+    because_cols = model.recommender.because_many(history, chosen) if personalized else []
     for rank, col in enumerate(chosen, start=1):
         item = ctx.catalog[model.item_ids[col]]
         explanation: Explanation
         if personalized:
-            because_col = model.recommender.because(history, int(col))
+            because_col = because_cols[rank - 1]
             because = None
             if because_col is not None:
                 because_id = model.item_ids[because_col]

@@ -9,7 +9,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError
 
 from tactful.consent.ledger import ConsentMethod, ConsentRecord, ConsentStatus
@@ -34,6 +44,40 @@ _EVENT_COLUMNS = (
     t.events.c.value,
     t.events.c.query,
 )
+
+
+# The statements every decision runs, built once: building a Core statement and computing
+# its cache key cost more than the query itself on SQLite.
+_SUBJECT = (
+    select(t.subjects.c.subject_id, t.subject_attributes)
+    .select_from(t.subjects.outerjoin(t.subject_attributes))
+    .where(t.subjects.c.subject_id == bindparam("subject_id"))
+)
+_CONSENTS_FOR = (
+    select(t.consent_records)
+    .where(t.consent_records.c.subject_id == bindparam("subject_id"))
+    .order_by(t.consent_records.c.sequence)
+)
+_ALL_EVENTS_FOR = (
+    select(*_EVENT_COLUMNS)
+    .where(
+        t.events.c.subject_id == bindparam("subject_id"),
+        t.events.c.event_type.in_(bindparam("types", expanding=True)),
+    )
+    .order_by(t.events.c.occurred_at.desc(), t.events.c.event_id.desc())
+)
+_EVENTS_FOR = _ALL_EVENTS_FOR.limit(bindparam("limit", type_=Integer))
+# Only the columns of ix_events_subject_recent: the read is answered from the index alone.
+_RECENT_SIGNALS = (
+    select(t.events.c.event_type, t.events.c.occurred_at, t.events.c.item_id, t.events.c.value)
+    .where(
+        t.events.c.subject_id == bindparam("subject_id"),
+        t.events.c.event_type.in_(bindparam("types", expanding=True)),
+    )
+    .order_by(t.events.c.occurred_at.desc(), t.events.c.event_id.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+_INSERT_DECISION = insert(t.decisions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,11 +216,7 @@ class Store:
         return self._existing(conn, t.subjects.c.subject_id, ids)
 
     def get_subject(self, conn: Connection, subject_id: str) -> Subject | None:
-        row = conn.execute(
-            select(t.subjects.c.subject_id, t.subject_attributes)
-            .select_from(t.subjects.outerjoin(t.subject_attributes))
-            .where(t.subjects.c.subject_id == subject_id)
-        ).first()
+        row = conn.execute(_SUBJECT, {"subject_id": subject_id}).first()
         if row is None:
             return None
         return Subject(
@@ -223,16 +263,25 @@ class Store:
         limit: int | None = None,
     ) -> list[Event]:
         """The subject's events, newest first; `limit` keeps only the most recent ones."""
-        query = select(*_EVENT_COLUMNS).where(t.events.c.subject_id == subject_id)
-        if event_types is not None:
-            types = [e.value for e in event_types]
-            if not types:
-                return []
-            query = query.where(t.events.c.event_type.in_(types))
-        query = query.order_by(t.events.c.occurred_at.desc(), t.events.c.event_id.desc())
-        if limit is not None:
-            query = query.limit(limit)
-        return [self._event(r) for r in conn.execute(query)]
+        types = [e.value for e in (event_types if event_types is not None else EventType)]
+        if not types:
+            return []
+        params = {"subject_id": subject_id, "types": types, "limit": limit if limit else -1}
+        statement = _EVENTS_FOR if limit else _ALL_EVENTS_FOR
+        return [self._event(r) for r in conn.execute(statement, params)]
+
+    def recent_signals(
+        self, conn: Connection, subject_id: str, event_types: Iterable[EventType], limit: int
+    ) -> list[Event]:
+        """The subject's newest `limit` events of these types, without search text."""
+        types = [e.value for e in event_types]
+        if not types:
+            return []
+        params = {"subject_id": subject_id, "types": types, "limit": limit}
+        return [
+            Event(subject_id, _EVENT_TYPES[kind], occurred_at, item_id, value)
+            for kind, occurred_at, item_id, value in conn.execute(_RECENT_SIGNALS, params)
+        ]
 
     def iter_events(self, conn: Connection, event_types: Iterable[EventType]) -> Iterator[Event]:
         types = [e.value for e in event_types]
@@ -299,12 +348,7 @@ class Store:
         return len(rows)
 
     def consents_for(self, conn: Connection, subject_id: str) -> list[ConsentRecord]:
-        query = (
-            select(t.consent_records)
-            .where(t.consent_records.c.subject_id == subject_id)
-            .order_by(t.consent_records.c.sequence)
-        )
-        return [self._consent(r) for r in conn.execute(query)]
+        return [self._consent(r) for r in conn.execute(_CONSENTS_FOR, {"subject_id": subject_id})]
 
     def consents_for_many(
         self, conn: Connection, subject_ids: Iterable[str]
@@ -342,17 +386,18 @@ class Store:
     # -- decisions --------------------------------------------------------------------
     def add_decision(self, conn: Connection, record: dict[str, Any]) -> None:
         conn.execute(
-            insert(t.decisions).values(
-                decision_id=uuid.UUID(record["decision_id"]),
-                subject_id=record["subject_id"],
-                surface=record["surface"],
-                level=record["level"],
-                model_name=record["model"]["name"],
-                model_version=record["model"]["version"],
-                purposes=record["purposes"],
-                record=record,
-                created_at=datetime.fromisoformat(record["created_at"]),
-            )
+            _INSERT_DECISION,
+            {
+                "decision_id": uuid.UUID(record["decision_id"]),
+                "subject_id": record["subject_id"],
+                "surface": record["surface"],
+                "level": record["level"],
+                "model_name": record["model"]["name"],
+                "model_version": record["model"]["version"],
+                "purposes": record["purposes"],
+                "record": record,
+                "created_at": datetime.fromisoformat(record["created_at"]),
+            },
         )
 
     def get_decision(self, conn: Connection, decision_id: uuid.UUID) -> dict[str, Any] | None:

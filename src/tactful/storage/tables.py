@@ -116,7 +116,16 @@ events = Table(
     # The granted purposes that covered this event when it was stored.
     Column("purposes", JSONType, nullable=False),
     Column("received_at", UTCDateTime(), nullable=False),
-    Index("ix_events_subject_time", "subject_id", "occurred_at"),
+    # Covers a decision's read of recent signals, so it never touches the table rows.
+    Index(
+        "ix_events_subject_recent",
+        "subject_id",
+        "occurred_at",
+        "event_id",
+        "event_type",
+        "item_id",
+        "value",
+    ),
 )
 
 consent_records = Table(

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from tactful.api.deps import Operator, Service
+from tactful.api.responses import FastJSON
 
 router = APIRouter(prefix="/v1", tags=["decisions"], dependencies=[Operator])
 
@@ -15,13 +16,13 @@ router = APIRouter(prefix="/v1", tags=["decisions"], dependencies=[Operator])
     "/subjects/{subject_id}/recommendations",
     summary="Decide what to show one subject, with an explanation per item",
 )
-def get_recommendations(
+async def get_recommendations(
     subject_id: str,
     service: Service,
     k: Annotated[int, Query(description="How many items (1 to the configured maximum).")] = 10,
     surface: Annotated[str, Query(description="Where the items will be shown.")] = "home",
-) -> dict[str, Any]:
-    return service.recommend(subject_id, k=k, surface=surface)
+) -> FastJSON:
+    return FastJSON(service.recommend(subject_id, k=k, surface=surface))
 
 
 @router.get("/decisions/{decision_id}", summary="A stored decision record")
