@@ -239,6 +239,35 @@ def recommend(
     console.print(f"decision {record['decision_id']}")
 
 
+@app.command()
+def evaluate(
+    protocol: Annotated[str, typer.Argument(help="msr-ml100k, ml100k-folds or ml-latest-small.")],
+    models: Annotated[
+        str | None, typer.Option(help="Comma-separated, e.g. ease,als (default: all).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: var/evaluations/NAME-TIME).")
+    ] = None,
+    tune: Annotated[
+        bool, typer.Option("--tune/--no-tune", help="Grid-search on a validation split.")
+    ] = True,
+    datasets: Annotated[
+        Path | None, typer.Option(help="Folder of dataset folders (default: $TACTFUL_DATASETS).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the split and of tuning.")] = 42,
+) -> None:
+    """Evaluate recommenders offline under a named protocol: results.json and results.md."""
+    from tactful.cli.evaluating import run_evaluation
+
+    try:
+        run_evaluation(
+            protocol, models, out=out, tune=tune, datasets=datasets, seed=seed,
+            console=console, err_console=err_console,
+        )  # fmt: skip
+    except TactfulError as exc:
+        fail(exc)
+
+
 def main() -> None:
     try:
         app()
