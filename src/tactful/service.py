@@ -37,6 +37,7 @@ from tactful.pipeline.decide import DecisionContext, DecisionRequest, decide
 from tactful.pipeline.models import ModelHandle
 from tactful.settings import Settings
 from tactful.storage import tables as t
+from tactful.storage.bulk import iter_event_columns, iter_subject_consents
 from tactful.storage.repository import ModelVersion, Store, StoredEvent
 from tactful.training.interactions import build_training_data
 
@@ -311,14 +312,8 @@ class Tactful:
         say("reading consented signals")
         with self.store.reading() as conn:
             catalog = self.catalog(conn, force=True)
-            consents = self.store.all_consents(conn)
-            attributes = self._all_attributes(conn)
             data = build_training_data(
-                self.store.iter_events(conn, list(EventType)),
-                consents,
-                attributes,
-                catalog,
-                self.purposes,
+                iter_subject_consents(conn), iter_event_columns(conn), catalog, self.purposes
             )
         if not catalog:
             raise InvalidInput("The catalog is empty; import items before training.")

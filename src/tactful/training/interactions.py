@@ -3,23 +3,26 @@
 A model is built from the same selection a decision would make for each subject, so a
 withdrawn or never-given consent keeps that subject's signals out of the next model, and a
 sensitive event reaches no model without the subject's opt-in to its category.
+
+Built in two passes that never hold one Python object per event: first every subject's
+ledger, one subject at a time, reduced to a policy code (`PolicyTable`); then the events,
+in chunks of columns, kept or dropped by table lookup and collected as numpy arrays.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from tactful.candidates.base import Interactions
-from tactful.consent.ledger import ConsentRecord, ConsentState, derive_state
-from tactful.consent.levels import PersonalizationLevel, derive_level
 from tactful.domain.catalog import Item
-from tactful.domain.events import Event
 from tactful.domain.purposes import PurposeCatalog
-from tactful.domain.subjects import SubjectAttributes
-from tactful.ingestion.minimisation import covering_purposes
-from tactful.signals.selection import SignalPolicy, signal_policy
-from tactful.signals.weights import signal_weight
+from tactful.training.columns import EventColumns, SubjectConsents
+from tactful.training.matrix import MatrixBuilder
+from tactful.training.policies import TYPE_CODES, PolicyTable, WeightTable
 
 
 @dataclass(frozen=True)
@@ -30,46 +33,85 @@ class TrainingData:
     events_read: int
 
 
+@dataclass(frozen=True)
+class _Subjects:
+    """Every subject, by position in id order, with its policy code."""
+
+    ids: npt.NDArray[np.str_]
+    codes: npt.NDArray[np.int32]
+    position: Mapping[str, int]
+
+
+def _judge_subjects(subjects: Iterable[SubjectConsents], table: PolicyTable) -> _Subjects:
+    ids: list[str] = []
+    codes: list[int] = []
+    for subject in subjects:
+        ids.append(subject.subject_id)
+        codes.append(table.code_of(subject))
+    id_array = np.array(ids, dtype=np.str_)
+    # Python's string order (what from_triples used), whatever order the store returned.
+    order = np.argsort(id_array, kind="stable")
+    position = np.empty(len(ids), dtype=np.int64)
+    position[order] = np.arange(len(ids))
+    return _Subjects(
+        id_array[order],
+        np.array(codes, dtype=np.int32)[order],
+        dict(zip(ids, position.tolist(), strict=True)),
+    )
+
+
+def _lookup(index: Mapping[str, int], keys: Sequence[str]) -> npt.NDArray[np.int32]:
+    """Positions of `keys` in `index`; -1 for keys it does not hold."""
+    try:
+        return np.fromiter(map(index.__getitem__, keys), dtype=np.int32, count=len(keys))
+    except KeyError:
+        return np.fromiter((index.get(k, -1) for k in keys), dtype=np.int32, count=len(keys))
+
+
 def build_training_data(
-    events: Iterable[Event],
-    consents: Mapping[str, list[ConsentRecord]],
-    attributes: Mapping[str, SubjectAttributes],
+    subjects: Iterable[SubjectConsents],
+    events: Iterable[EventColumns],
     catalog: Mapping[str, Item],
     purposes: PurposeCatalog,
 ) -> TrainingData:
-    states: dict[str, ConsentState] = {}
-    policies: dict[str, SignalPolicy] = {}
+    """Consent-filtered personal and aggregate matrices over the whole catalog.
 
-    def policy_of(subject_id: str) -> tuple[ConsentState, SignalPolicy]:
-        if subject_id not in policies:
-            state = derive_state(subject_id, consents.get(subject_id, []))
-            level = derive_level(state, attributes.get(subject_id, SubjectAttributes())).level
-            states[subject_id] = state
-            policies[subject_id] = signal_policy(level, state, purposes)
-        return states[subject_id], policies[subject_id]
-
-    personal: list[tuple[str, str, float]] = []
-    aggregate: list[tuple[str, str, float]] = []
-    read = 0
-    for event in events:
-        read += 1
-        if event.item_id is None:
-            continue
-        item = catalog.get(event.item_id)
-        if item is None:
-            continue
-        state, policy = policy_of(event.subject_id)
-        weight = signal_weight(event)
-        if policy.level is not PersonalizationLevel.OFF and policy.allows(event, item):
-            personal.append((event.subject_id, event.item_id, weight))
-        covering, reason = covering_purposes(event, state, item, purposes)
-        if reason is None and covering:
-            aggregate.append((event.subject_id, event.item_id, weight))
+    `subjects` must cover every subject whose events should count (events of any other
+    subject are dropped); it is consumed entirely before `events` is read.
+    """
     item_ids = sorted(catalog)
-    personal_matrix = Interactions.from_triples(personal, item_ids)
+    table = PolicyTable(catalog, item_ids, purposes)
+    known = _judge_subjects(subjects, table)
+    personal_ok, aggregate_ok = table.tables()
+    item_index = {item_id: n for n, item_id in enumerate(item_ids)}
+    personal = MatrixBuilder(len(item_ids))
+    aggregate = MatrixBuilder(len(item_ids))
+    weights = WeightTable()
+    read = 0
+    for chunk in events:
+        read += len(chunk)
+        rows = _lookup(known.position, chunk.subject_ids)
+        cols = _lookup(item_index, chunk.item_ids)
+        types = _lookup(TYPE_CODES, chunk.event_types)
+        values = chunk.values
+        valid = (rows >= 0) & (cols >= 0) & (types >= 0)
+        if not valid.all():
+            rows, cols, types, values = rows[valid], cols[valid], types[valid], values[valid]
+        code = known.codes[rows]
+        kind = table.item_kind[cols]
+        in_personal = personal_ok[code, types, kind]
+        in_aggregate = aggregate_ok[code, types, kind]
+        either = in_personal | in_aggregate
+        rows, cols = rows[either], cols[either]
+        in_personal, in_aggregate = in_personal[either], in_aggregate[either]
+        weight = weights.weights(types[either].astype(np.int8), values[either])
+        personal.add(rows[in_personal], cols[in_personal], weight[in_personal])
+        aggregate.add(rows[in_aggregate], cols[in_aggregate], weight[in_aggregate])
+    columns = np.array(item_ids, dtype=np.str_)
+    personal_matrix = personal.build(known.ids, columns)
     return TrainingData(
         personal=personal_matrix,
-        aggregate=Interactions.from_triples(aggregate, item_ids),
+        aggregate=aggregate.build(known.ids, columns),
         subjects_profiled=len(personal_matrix.subject_ids),
         events_read=read,
     )
