@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from tactful.candidates.ease import EASERecommender
+from tactful.candidates.registry import load_model
 from tactful.errors import BatchRejected, InvalidInput, ModelNotTrained, NotFound
 from tactful.service import Tactful
 from tactful.settings import Settings
@@ -262,3 +265,20 @@ def test_item_knn_as_the_personal_model_cites_her_items(settings: Settings) -> N
         assert all(i["explanation"]["reason"].startswith("Because you") for i in record["items"])
     finally:
         service.close()
+
+
+def test_tuned_training_saves_the_chosen_values_and_every_trial(service: Tactful) -> None:
+    shop.populate(service)
+    popularity, ease = service.train(["popularity", "ease"], {"popularity": {}}, tune=True)
+    assert popularity.trained_on["tuning"] is None  # an explicit config is kept as given
+    summary = ease.trained_on["tuning"]
+    assert summary["trials"] == len(EASERecommender.search_space["l2"])
+    assert summary["chosen"] == ease.config
+    folder = service.settings.models_dir / ease.path
+    saved = json.loads((folder / "tuning.json").read_text())
+    assert saved["best_config"] == ease.config
+    assert [t["config"]["l2"] for t in saved["trials"]] == list(EASERecommender.search_space["l2"])
+    assert load_model(folder).config.model_dump(mode="json") == ease.config
+    # the same seed chooses the same values
+    again = service.train(["ease"], tune=True)[0]
+    assert again.config == ease.config

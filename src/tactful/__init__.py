@@ -9,6 +9,9 @@ The public Python API::
     record = service.recommend("alice", k=10)
 """
 
+# Set before the imports below: modules they load record the version in their outputs.
+__version__ = "0.1.0"
+
 from tactful.errors import (
     BatchRejected,
     Conflict,
@@ -22,8 +25,6 @@ from tactful.errors import (
 )
 from tactful.service import IngestResult, Tactful
 from tactful.settings import Settings, load_settings
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BatchRejected",

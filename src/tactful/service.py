@@ -6,6 +6,8 @@ writes the result in one transaction.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import threading
 import time
@@ -28,6 +30,8 @@ from tactful.domain.events import Event, EventType
 from tactful.domain.purposes import DEFAULT_PURPOSES, Purpose, PurposeCatalog
 from tactful.domain.subjects import AgeBand, Subject, SubjectAttributes
 from tactful.errors import FieldError, InvalidInput, ModelNotTrained, NotFound
+from tactful.evaluation.tuning import TuningResult
+from tactful.evaluation.tuning import tune as tune_model
 from tactful.guardrails.filters import CatalogMasks
 from tactful.ingestion.batches import parse_rows, reject_unknown
 from tactful.ingestion.consents import ConsentChangeIn
@@ -298,7 +302,17 @@ class Tactful:
         models: Sequence[str] | None = None,
         configs: Mapping[str, Mapping[str, Any]] | None = None,
         progress: Callable[[str], None] | None = None,
+        *,
+        tune: bool = False,
+        seed: int = 42,
     ) -> list[ModelVersion]:
+        """Train new versions on the signals consent allows today, and make them current.
+
+        With `tune`, each model given no explicit config has its hyperparameters chosen by
+        grid search on a validation split carved from this same training data (seeded by
+        `seed`); the chosen values are the saved config, and every trial is saved beside
+        the model in `tuning.json` and summarised in the version's `trained_on`.
+        """
         names = list(models) if models else [POPULARITY, self.settings.personal_model]
         configs = configs or {}
         unknown = [n for n in configs if n not in names]
@@ -319,13 +333,22 @@ class Tactful:
             raise InvalidInput("The catalog is empty; import items before training.")
         versions = []
         for name, recommender in recommenders.items():
-            say(f"training {name}")
             matrix = data.aggregate if not recommender.personal else data.personal
+            tuning: TuningResult | None = None
+            if tune and name not in configs and recommender.search_space:
+                say(f"tuning {name}")
+                tuning = tune_model(name, matrix, seed=seed)
+                recommender = build(name, tuning.best_config)
+            say(f"training {name}")
             recommender.fit(matrix)
             now = self.clock()
             version = f"{name}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
             relative = Path(name) / version
             recommender.save(self.settings.models_dir / relative)
+            if tuning is not None:
+                (self.settings.models_dir / relative / "tuning.json").write_text(
+                    json.dumps(_finite(tuning.as_dict()), indent=2, sort_keys=True)
+                )
             mv = ModelVersion(
                 version=version,
                 name=name,
@@ -338,6 +361,7 @@ class Tactful:
                     "signals": "profiling signals allowed by each subject's consent"
                     if recommender.personal
                     else "events still covered by a granted purpose",
+                    "tuning": _tuning_summary(tuning),
                 },
                 path=str(relative),
                 created_at=now,
@@ -407,6 +431,33 @@ class Tactful:
             r.subject_id: SubjectAttributes(age_band=AgeBand(r.age_band) if r.age_band else None)
             for r in rows
         }
+
+
+def _tuning_summary(tuning: TuningResult | None) -> dict[str, Any] | None:
+    if tuning is None:
+        return None
+    score = tuning.best_score
+    return {
+        "metric": f"{tuning.metric}@{tuning.k}",
+        "validation_score": None if math.isnan(score) else round(score, 6),
+        "validation_share": tuning.validation_share,
+        "validation_seed": tuning.validation_seed,
+        "validation_users": tuning.validation_users,
+        "trials": len(tuning.trials),
+        "chosen": tuning.best_config,
+        "file": "tuning.json",
+    }
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN: an unscorable trial is recorded as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def open_tactful(settings: Settings) -> Tactful:

@@ -168,6 +168,15 @@ def train(
     config: Annotated[
         str | None, typer.Option(help='JSON per model, e.g. \'{"ease": {"l2": 300}}\'.')
     ] = None,
+    tune: Annotated[
+        bool,
+        typer.Option(
+            "--tune",
+            help="Choose each model's hyperparameters on a validation split of the training "
+            "data (models given a --config keep it).",
+        ),
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the validation split.")] = 42,
 ) -> None:
     """Train new model versions on the consented signals in the store."""
     from tactful.service import Tactful
@@ -183,20 +192,27 @@ def train(
     service = Tactful(_settings(data_dir))
     try:
         with err_console.status("training") as status:
-            versions = service.train(model, configs, progress=lambda m: status.update(m))
+            versions = service.train(
+                model, configs, progress=lambda m: status.update(m), tune=tune, seed=seed
+            )
     except TactfulError as exc:
         fail(exc)
         return
     finally:
         service.close()
-    table = Table("version", "model", "subjects", "items", "interactions")
+    table = Table("version", "model", "subjects", "items", "interactions", "config", "tuned")
     for v in versions:
+        tuning = v.trained_on.get("tuning")
         table.add_row(
             v.version,
             v.name,
             str(v.trained_on["subjects"]),
             str(v.trained_on["items"]),
             str(v.trained_on["interactions"]),
+            json.dumps(v.config, sort_keys=True),
+            f"{tuning['metric']} {tuning['validation_score']} over {tuning['trials']} trials"
+            if tuning
+            else "no",
         )
     console.print(table)
 

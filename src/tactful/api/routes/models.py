@@ -21,12 +21,18 @@ class TrainIn(BaseModel):
     config: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per-model configuration overrides."
     )
+    tune: bool = Field(
+        False,
+        description="Choose hyperparameters on a validation split of the training data "
+        "(models given a config keep it).",
+    )
+    seed: int = Field(42, ge=0, le=2**31 - 1, description="Seed of the validation split.")
 
 
 @router.post("/train", summary="Train and activate new model versions")
 def train(service: Service, body: TrainIn | None = None) -> dict[str, Any]:
     body = body or TrainIn()
-    versions = service.train(body.models, body.config)
+    versions = service.train(body.models, body.config, tune=body.tune, seed=body.seed)
     return {
         "versions": [
             {
