@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def _tactful(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -46,6 +48,7 @@ def test_default_output_folder(fake_datasets: Path, tmp_path: Path) -> None:
     assert {p.name for p in folder.iterdir()} == {"results.json", "results.md"}
 
 
+@pytest.mark.slow  # five subprocesses, each importing the package
 def test_errors_exit_2_and_write_nothing(fake_datasets: Path, tmp_path: Path) -> None:
     empty = tmp_path / "no-data"
     empty.mkdir()
