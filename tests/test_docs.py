@@ -28,3 +28,14 @@ def test_every_endpoint_is_documented(tmp_path: Path) -> None:
 def test_the_readme_gives_the_two_commands() -> None:
     assert "make demo" in README
     assert "make test" in README
+
+
+def test_operator_operations_declare_the_key(tmp_path: Path) -> None:
+    app = create_app(Settings(data_dir=tmp_path, api_key="k" * 32))  # type: ignore[arg-type]
+    spec = app.openapi()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["operatorKey"] == {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+    for path, operations in spec["paths"].items():
+        for operation in operations.values():
+            secured = "security" in operation
+            assert secured == path.startswith("/v1/"), path

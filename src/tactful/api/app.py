@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from tactful import __version__
 from tactful.api import problems
@@ -39,4 +41,31 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
     for module in (health, ingest, consents, decisions, models):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    _document_operator_auth(app)
     return app
+
+
+def _document_operator_auth(app: FastAPI) -> None:
+    """Declare the operator key in the OpenAPI document for every `/v1` operation.
+
+    The key is checked by a plain dependency reading the headers (see `deps`), which the
+    generated document cannot see, so the scheme is added here.
+    """
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, summary=app.summary, routes=app.routes
+            )
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "operatorKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                "operatorBearer": {"type": "http", "scheme": "bearer"},
+            }
+            for path, operations in schema.get("paths", {}).items():
+                if path.startswith("/v1/"):
+                    for operation in operations.values():
+                        operation["security"] = [{"operatorKey": []}, {"operatorBearer": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
