@@ -1,9 +1,10 @@
 """Bulk reads for training: columns in chunks, on SQLite and PostgreSQL alike.
 
-A training run reads every event and every consent record. Going through ORM-style rows
-and one domain object per event costs more than the work itself at 20M events, so events
-come from a raw DBAPI cursor (server-side on PostgreSQL, so the result is never held
-whole), `fetchmany` chunks turned into columns; consent comes one subject at a time.
+A training run reads every event and every consent record. Result rows with type
+processing and one domain object per event cost more than the work itself at 20M events,
+so both come from a raw DBAPI cursor (server-side on PostgreSQL, so the result is never
+held whole) in `fetchmany` chunks: events turned into columns, consent one subject at a
+time. Statements are built with SQLAlchemy Core and compiled for the connection's dialect.
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from itertools import groupby
+from datetime import UTC, datetime
+from itertools import chain, groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, case, select
 
 from tactful.consent.ledger import ConsentMethod, ConsentRecord, ConsentStatus
-from tactful.domain.events import EventType
 from tactful.domain.subjects import AgeBand, SubjectAttributes
 from tactful.storage import tables as t
-from tactful.training.columns import EventColumns, SubjectConsents
+from tactful.training.columns import TYPE_CODES, EventColumns, SubjectConsents
 
 CHUNK_ROWS = 100_000
 _STATUS = {s.value: s for s in ConsentStatus}
@@ -50,36 +52,41 @@ def _raw_cursor(conn: Connection, chunk_rows: int) -> Iterator[Any]:
 def iter_event_columns(conn: Connection, chunk_rows: int = CHUNK_ROWS) -> Iterator[EventColumns]:
     """Every stored event that names an item, as column chunks of at most `chunk_rows`.
 
-    What `Store.iter_events` yields, minus the time and query no training reads.
+    What `Store.iter_events` yields, minus the time and query no training reads; the event
+    type comes as its code in `EVENT_TYPES` (small integers cost Python no allocation).
     """
-    query = select(
-        t.events.c.subject_id, t.events.c.item_id, t.events.c.event_type, t.events.c.value
-    ).where(
-        t.events.c.item_id.is_not(None),
-        t.events.c.event_type.in_([e.value for e in EventType]),
+    e = t.events.c
+    type_code = case(dict(TYPE_CODES), value=e.event_type, else_=-1)
+    query = select(e.subject_id, e.item_id, type_code, e.value).where(
+        e.item_id.is_not(None), e.event_type.in_(list(TYPE_CODES))
     )
-    # Constant enum values only, so inlining them is safe; no bind-parameter styles to mind.
-    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     with _raw_cursor(conn, chunk_rows) as cursor:
-        cursor.execute(sql)
+        cursor.execute(_inline(query, conn))
         while rows := cursor.fetchmany(chunk_rows):
             subjects, items, types, values = zip(*rows, strict=True)
-            yield EventColumns(subjects, items, types, np.array(values, dtype=np.float64))
+            yield EventColumns(
+                subjects,
+                items,
+                np.array(types, dtype=np.int8),
+                np.array(values, dtype=np.float64),
+            )
 
 
 def iter_subject_consents(
     conn: Connection, chunk_rows: int = CHUNK_ROWS
 ) -> Iterator[SubjectConsents]:
-    """Every subject once, with its age band and whole ledger, streamed in subject order.
+    """Every subject with a consent record, with its age band and whole ledger.
 
-    Only one subject's records are alive at a time, never the whole ledger. The ledger's
-    order within a subject is left to `derive_state`, which sorts by sequence itself.
+    Streamed in subject order, so only one subject's records are alive at a time, never
+    the whole ledger. Their order within a subject is left to `derive_state`, which sorts
+    by sequence itself. Subjects who never made a choice do not appear.
     """
     c = t.consent_records.c
+    a = t.subject_attributes.c
     query = (
         select(
-            t.subjects.c.subject_id,
-            t.subject_attributes.c.age_band,
+            c.subject_id,
+            a.age_band,
             c.purpose,
             c.status,
             c.notice_version,
@@ -88,31 +95,39 @@ def iter_subject_consents(
             c.sequence,
         )
         .select_from(
-            t.subjects.outerjoin(
-                t.subject_attributes,
-                t.subject_attributes.c.subject_id == t.subjects.c.subject_id,
-            ).outerjoin(t.consent_records, c.subject_id == t.subjects.c.subject_id)
+            t.consent_records.outerjoin(t.subject_attributes, a.subject_id == c.subject_id)
         )
-        .order_by(t.subjects.c.subject_id)
-        .execution_options(yield_per=chunk_rows)
+        .order_by(c.subject_id)
     )
-    rows = conn.execute(query)
-    for subject_id, group in groupby(rows, key=lambda r: r[0]):
-        first = next(group)
-        age_band = first[1]
-        attributes = SubjectAttributes(age_band=_AGE[age_band] if age_band else None)
-        records = [_record(subject_id, r) for r in (first, *group) if r[2] is not None]
-        yield SubjectConsents(subject_id, attributes, records)
+    with _raw_cursor(conn, chunk_rows) as cursor:
+        cursor.execute(_inline(query, conn))
+        rows = chain.from_iterable(iter(lambda: cursor.fetchmany(chunk_rows), []))
+        for subject_id, grouped in groupby(rows, key=itemgetter(0)):
+            group = list(grouped)
+            age_band = group[0][1]
+            records = [
+                ConsentRecord(
+                    subject_id=subject_id,
+                    purpose=purpose,
+                    status=_STATUS[status],
+                    notice_version=notice_version,
+                    method=_METHOD[method],
+                    recorded_at=_utc(recorded_at),
+                    sequence=int(sequence),
+                )
+                for _, _, purpose, status, notice_version, method, recorded_at, sequence in group
+            ]
+            attributes = SubjectAttributes(age_band=_AGE[age_band] if age_band else None)
+            yield SubjectConsents(subject_id, attributes, records)
 
 
-def _record(subject_id: str, row: Any) -> ConsentRecord:
-    _, _, purpose, status, notice_version, method, recorded_at, sequence = row
-    return ConsentRecord(
-        subject_id=subject_id,
-        purpose=purpose,
-        status=_STATUS[status],
-        notice_version=notice_version,
-        method=_METHOD[method],
-        recorded_at=recorded_at,
-        sequence=int(sequence),
-    )
+def _inline(query: Select[Any], conn: Connection) -> str:
+    """The statement's SQL for this dialect; only constant values, inlined, so no binds."""
+    return str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _utc(value: datetime | str) -> datetime:
+    """What `UTCDateTime` makes of a raw value: SQLite keeps text, PostgreSQL a datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

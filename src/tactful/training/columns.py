@@ -14,8 +14,12 @@ import numpy as np
 import numpy.typing as npt
 
 from tactful.consent.ledger import ConsentRecord
-from tactful.domain.events import Event
+from tactful.domain.events import Event, EventType
 from tactful.domain.subjects import SubjectAttributes
+
+# Event types by code: `EventColumns.event_types[n]` indexes this tuple (-1: unknown type).
+EVENT_TYPES: tuple[EventType, ...] = tuple(EventType)
+TYPE_CODES: Mapping[str, int] = {e.value: n for n, e in enumerate(EVENT_TYPES)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +28,7 @@ class EventColumns:
 
     subject_ids: Sequence[str]
     item_ids: Sequence[str]
-    event_types: Sequence[str]  # EventType values; unknown ones are ignored
+    event_types: npt.NDArray[np.int8]  # codes into EVENT_TYPES; -1 (unknown) is ignored
     values: npt.NDArray[np.float64]  # a rating's stars; NaN when the event has no value
 
     def __len__(self) -> int:
@@ -33,7 +37,11 @@ class EventColumns:
 
 @dataclass(frozen=True, slots=True)
 class SubjectConsents:
-    """One subject's attributes and whole consent ledger (any order)."""
+    """One subject's attributes and whole consent ledger (any order).
+
+    A subject the training run is given no `SubjectConsents` for has no ledger: nothing
+    of theirs may be used (privacy by default), which `PolicyTable` checks.
+    """
 
     subject_id: str
     attributes: SubjectAttributes
@@ -47,7 +55,7 @@ def event_columns(events: Iterable[Event], chunk_rows: int = 100_000) -> Iterato
         yield EventColumns(
             [e.subject_id for e in chunk],
             [e.item_id for e in chunk if e.item_id is not None],
-            [e.event_type.value for e in chunk],
+            np.array([TYPE_CODES[e.event_type.value] for e in chunk], dtype=np.int8),
             np.array([e.value for e in chunk], dtype=np.float64),
         )
 

@@ -4,9 +4,10 @@ A model is built from the same selection a decision would make for each subject,
 withdrawn or never-given consent keeps that subject's signals out of the next model, and a
 sensitive event reaches no model without the subject's opt-in to its category.
 
-Built in two passes that never hold one Python object per event: first every subject's
-ledger, one subject at a time, reduced to a policy code (`PolicyTable`); then the events,
-in chunks of columns, kept or dropped by table lookup and collected as numpy arrays.
+Built in two passes that never hold one Python object per event: first every ledger, one
+subject at a time, reduced to a policy code (`PolicyTable`); then the events, in chunks of
+columns, kept or dropped by table lookup and collected as numpy arrays. Subjects without a
+ledger get no row at all: the rules let nothing of theirs through.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from tactful.domain.catalog import Item
 from tactful.domain.purposes import PurposeCatalog
 from tactful.training.columns import EventColumns, SubjectConsents
 from tactful.training.matrix import MatrixBuilder
-from tactful.training.policies import TYPE_CODES, PolicyTable, WeightTable
+from tactful.training.policies import PolicyTable, WeightTable
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class TrainingData:
 
 @dataclass(frozen=True)
 class _Subjects:
-    """Every subject, by position in id order, with its policy code."""
+    """Every subject with a ledger, by position in id order, with its policy code."""
 
     ids: npt.NDArray[np.str_]
     codes: npt.NDArray[np.int32]
@@ -76,8 +77,8 @@ def build_training_data(
 ) -> TrainingData:
     """Consent-filtered personal and aggregate matrices over the whole catalog.
 
-    `subjects` must cover every subject whose events should count (events of any other
-    subject are dropped); it is consumed entirely before `events` is read.
+    `subjects` holds every subject with at least one consent record (the events of anyone
+    else are dropped, as the rules would); it is consumed entirely before `events` is read.
     """
     item_ids = sorted(catalog)
     table = PolicyTable(catalog, item_ids, purposes)
@@ -92,7 +93,7 @@ def build_training_data(
         read += len(chunk)
         rows = _lookup(known.position, chunk.subject_ids)
         cols = _lookup(item_index, chunk.item_ids)
-        types = _lookup(TYPE_CODES, chunk.event_types)
+        types = chunk.event_types
         values = chunk.values
         valid = (rows >= 0) & (cols >= 0) & (types >= 0)
         if not valid.all():

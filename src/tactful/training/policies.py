@@ -10,6 +10,10 @@ kind of item (its set of sensitive categories), a real catalog item standing for
 
 The outcome key holds everything those rules read of a subject: the level, the policy's
 usable event types and sensitive opt-ins, and the set of granted purposes.
+
+Subjects without any consent record are never read: the rules are asked once, for an
+empty ledger and every possible age band, and must let nothing through, so those subjects'
+events can be dropped unread. If a rule ever changed that, training would say so.
 """
 
 from __future__ import annotations
@@ -20,20 +24,19 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 
-from tactful.consent.ledger import derive_state
+from tactful.consent.ledger import ConsentState, derive_state
 from tactful.consent.levels import PersonalizationLevel, derive_level
 from tactful.domain.catalog import Item
-from tactful.domain.events import Event, EventType
+from tactful.domain.events import Event
 from tactful.domain.purposes import PurposeCatalog
-from tactful.domain.subjects import SubjectAttributes
+from tactful.domain.subjects import AgeBand, SubjectAttributes
+from tactful.errors import TactfulError
 from tactful.ingestion.minimisation import covering_purposes
-from tactful.signals.selection import signal_policy
+from tactful.signals.selection import SignalPolicy, signal_policy
 from tactful.signals.weights import signal_weight
-from tactful.training.columns import SubjectConsents
+from tactful.training.columns import EVENT_TYPES, SubjectConsents
 
 BoolArray = npt.NDArray[np.bool_]
-EVENT_TYPES: tuple[EventType, ...] = tuple(EventType)
-TYPE_CODES: Mapping[str, int] = {e.value: n for n, e in enumerate(EVENT_TYPES)}
 # The rules never read an event's time; representative events carry this one.
 _WHEN = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -58,46 +61,53 @@ class PolicyTable:
         self._codes: dict[Hashable, int] = {}
         self._personal: list[BoolArray] = []
         self._aggregate: list[BoolArray] = []
-        # derive_state(s, []) is the same empty state for everyone: judge once per attributes.
-        self._without_records: dict[SubjectAttributes, int] = {}
+        self._check_no_ledger_allows_nothing()
 
     def code_of(self, subject: SubjectConsents) -> int:
-        if subject.records:
-            return self._judge(subject)
-        code = self._without_records.get(subject.attributes)
-        if code is None:
-            code = self._without_records[subject.attributes] = self._judge(subject)
-        return code
-
-    def tables(self) -> tuple[BoolArray, BoolArray]:
-        """(personal, aggregate), each indexed [code, event type code, item kind]."""
-        shape = (0, len(EVENT_TYPES), len(self.representatives))
-        if not self._personal:
-            return np.zeros(shape, dtype=np.bool_), np.zeros(shape, dtype=np.bool_)
-        return np.stack(self._personal), np.stack(self._aggregate)
-
-    def _judge(self, subject: SubjectConsents) -> int:
+        """The code of the subject's outcome, from the consent rules themselves."""
         state = derive_state(subject.subject_id, subject.records)
         level = derive_level(state, subject.attributes).level
         policy = signal_policy(level, state, self.purposes)
         key = (level, policy.event_types, policy.opted_in_sensitive, state.granted)
         code = self._codes.get(key)
-        if code is not None:
-            return code
+        if code is None:
+            code = self._codes[key] = len(self._personal)
+            personal, aggregate = self._rows(subject.subject_id, level, policy, state)
+            self._personal.append(personal)
+            self._aggregate.append(aggregate)
+        return code
+
+    def tables(self) -> tuple[BoolArray, BoolArray]:
+        """(personal, aggregate), each indexed [code, event type code, item kind]."""
+        return np.stack(self._personal), np.stack(self._aggregate)
+
+    def _rows(
+        self,
+        subject_id: str,
+        level: PersonalizationLevel,
+        policy: SignalPolicy,
+        state: ConsentState,
+    ) -> tuple[BoolArray, BoolArray]:
         personal = np.zeros((len(EVENT_TYPES), len(self.representatives)), dtype=np.bool_)
         aggregate = np.zeros_like(personal)
         for t, event_type in enumerate(EVENT_TYPES):
             for kind, item in enumerate(self.representatives):
-                event = Event(subject.subject_id, event_type, _WHEN, item.item_id)
+                event = Event(subject_id, event_type, _WHEN, item.item_id)
                 personal[t, kind] = level is not PersonalizationLevel.OFF and policy.allows(
                     event, item
                 )
                 covering, reason = covering_purposes(event, state, item, self.purposes)
                 aggregate[t, kind] = reason is None and bool(covering)
-        code = self._codes[key] = len(self._personal)
-        self._personal.append(personal)
-        self._aggregate.append(aggregate)
-        return code
+        return personal, aggregate
+
+    def _check_no_ledger_allows_nothing(self) -> None:
+        for band in (*AgeBand, None):
+            code = self.code_of(SubjectConsents("-", SubjectAttributes(age_band=band), ()))
+            if self._personal[code].any() or self._aggregate[code].any():
+                raise TactfulError(
+                    "The consent rules now let a subject without any consent record be "
+                    "profiled or counted; training reads only subjects with a ledger."
+                )
 
     @property
     def n_codes(self) -> int:
