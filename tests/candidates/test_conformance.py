@@ -24,6 +24,23 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("popularity", {"weighting": "sum"}),
     ("itemknn", {"neighbors": 3, "shrinkage": 2.0, "binarize": False}),
     ("ease", {"l2": 5.0, "binarize": False}),
+    (
+        "als",
+        {"factors": 5, "regularization": 0.5, "alpha": 3.0, "iterations": 4, "binarize": False},
+    ),
+    (
+        "bpr",
+        {
+            "factors": 6,
+            "learning_rate": 0.05,
+            "regularization": 0.02,
+            "iterations": 20,
+            "negative_flattening": 0.0,
+            "fold_in_steps": 2,
+            "binarize": False,
+            "seed": 7,
+        },
+    ),
 ]
 
 

@@ -11,14 +11,25 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from tactful.candidates.als import ALSRecommender
 from tactful.candidates.base import ComponentConfig, Recommender
+from tactful.candidates.bpr import BPRRecommender
 from tactful.candidates.ease import EASERecommender
 from tactful.candidates.itemknn import ItemKNNRecommender
 from tactful.candidates.popularity import PopularityRecommender
 from tactful.errors import FieldError, InvalidInput, NotFound
 
 RECOMMENDERS: Mapping[str, type[Recommender[Any]]] = MappingProxyType(
-    {cls.name: cls for cls in (PopularityRecommender, ItemKNNRecommender, EASERecommender)}
+    {
+        cls.name: cls
+        for cls in (
+            PopularityRecommender,
+            ItemKNNRecommender,
+            EASERecommender,
+            ALSRecommender,
+            BPRRecommender,
+        )
+    }
 )
 
 
