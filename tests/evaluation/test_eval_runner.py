@@ -116,3 +116,17 @@ def test_unknown_names_and_missing_data_are_invalid_input(tmp_path: Path) -> Non
         evaluate(get_protocol("msr-ml100k"), ["nonesuch"], datasets_dir=tmp_path)
     with pytest.raises(InvalidInput, match="ml-100k"):
         evaluate(get_protocol("msr-ml100k"), ["ease"], datasets_dir=tmp_path)
+
+
+def test_the_by_user_protocol_keeps_three_quarters_of_every_user(fake_datasets: Path) -> None:
+    result = evaluate(
+        get_protocol("msr-ml100k-by-user"), ["popularity"], datasets_dir=fake_datasets, tune=False
+    )
+    (part,) = result.parts
+    per_user: dict[str, int] = {}
+    for line in Path(result.dataset["folder"], "u.data").read_text().splitlines():
+        user = line.split("\t")[0]
+        per_user[user] = per_user.get(user, 0) + 1
+    assert part.counts["train_ratings"] == sum(round(0.75 * n) for n in per_user.values())
+    assert part.counts["train_users"] == len(per_user)
+    assert result.as_dict()["protocol"]["stratify_by"] == "user"

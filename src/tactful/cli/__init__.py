@@ -257,7 +257,10 @@ def recommend(
 
 @app.command()
 def evaluate(
-    protocol: Annotated[str, typer.Argument(help="msr-ml100k, ml100k-folds or ml-latest-small.")],
+    protocol: Annotated[
+        str,
+        typer.Argument(help="msr-ml100k, msr-ml100k-by-user, ml100k-folds or ml-latest-small."),
+    ],
     models: Annotated[
         str | None, typer.Option(help="Comma-separated, e.g. ease,als (default: all).")
     ] = None,
