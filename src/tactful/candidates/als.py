@@ -73,8 +73,8 @@ class ALSRecommender(Recommender[ALSConfig]):
     config_type = ALSConfig
     search_space = MappingProxyType(
         {
-            "factors": (32, 64),
-            "regularization": (5.0, 10.0, 20.0, 50.0, 100.0),
+            "factors": (16, 32, 64, 128),
+            "regularization": (5.0, 10.0, 20.0, 30.0, 50.0, 100.0),
             "alpha": (0.5, 1.0, 2.0),
         }
     )
