@@ -343,7 +343,7 @@ def test_fit_is_quiet(interactions: Interactions) -> None:
 
 
 @pytest.mark.parametrize(
-    ("cls", "limit"), [(ALSRecommender, 30), (BPRRecommender, 16)], ids=["als", "bpr"]
+    ("cls", "limit"), [(ALSRecommender, 80), (BPRRecommender, 16)], ids=["als", "bpr"]
 )
 def test_search_space_is_a_small_grid_of_valid_configs(
     cls: type[ALSRecommender] | type[BPRRecommender], limit: int
