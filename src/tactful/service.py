@@ -254,9 +254,14 @@ class Tactful:
             errors.append(FieldError("subject_id", "not a valid subject id"))
         if errors:
             raise InvalidInput("The recommendation request is invalid.", errors)
-        with self.store.reading() as conn:
-            subject = self._subject(conn, subject_id)
-            consents = self.store.consents_for(conn, subject_id)
+        # One connection and one transaction: the reads, then the record, committed before
+        # the caller sees it. (On SQLite the reads run outside it: the driver only begins
+        # the transaction at the INSERT.)
+        with self.store.transaction() as conn:
+            found = self.store.subject_and_consents(conn, subject_id)
+            if found is None:
+                raise NotFound(f"No subject {subject_id!r}.")
+            subject, consents = found
             catalog = self.catalog(conn)
             popular = self._model(conn, POPULARITY)
             personal = self._model_or_none(conn, self.settings.personal_model)
@@ -278,8 +283,7 @@ class Tactful:
                 {m.version: self._masks_for(m, catalog) for m in models},
             )
             record = decide(DecisionRequest(subject_id, k, surface, self.clock()), ctx)
-        body = record.as_dict()
-        with self.store.transaction() as conn:
+            body = record.as_dict()
             self.store.add_decision(conn, body)
         return body
 
