@@ -7,7 +7,7 @@ computed once per model and catalog as boolean masks; a decision then only combi
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,11 @@ class CatalogMasks:
 
     missing: BoolArray
     sensitive: Mapping[str, BoolArray]
+    # Per set of opted-in categories: (what the catalog and the sensitive filter exclude,
+    # how many the sensitive filter held back). Few distinct sets exist; built on first use.
+    _by_opt_in: dict[frozenset[str], tuple[BoolArray, int]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def build(cls, item_ids: Sequence[str], catalog: Mapping[str, Item]) -> CatalogMasks:
@@ -35,6 +40,29 @@ class CatalogMasks:
             for category in item.sensitive if item is not None else ():
                 sensitive.setdefault(category, np.zeros(n, dtype=np.bool_))[col] = True
         return cls(missing, sensitive)
+
+    def catalog_exclusions(self, opted_in_sensitive: frozenset[str]) -> tuple[BoolArray, int]:
+        """Columns gone or sensitive without opt-in, and how many only the latter excludes.
+
+        The array is shared between calls: copy it before changing it.
+        """
+        found = self._by_opt_in.get(opted_in_sensitive)
+        if found is None:
+            exclude = self.missing.copy()
+            sensitive = np.zeros_like(exclude)
+            for category, mask in self.sensitive.items():
+                if category not in opted_in_sensitive:
+                    sensitive |= mask
+            sensitive &= ~exclude
+            exclude |= sensitive
+            exclude.flags.writeable = False
+            found = (exclude, int(np.count_nonzero(sensitive)))
+            self._by_opt_in[opted_in_sensitive] = found
+        return found
+
+    @property
+    def missing_count(self) -> int:
+        return int(np.count_nonzero(self.missing))
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,23 +92,16 @@ def apply_filters(
     * sensitive items unless the subject opted in to every sensitive category they carry;
     * items the subject already bought or rated.
     """
-    exclude = masks.missing.copy()
-    sensitive = np.zeros_like(exclude)
-    for category, mask in masks.sensitive.items():
-        if category not in opted_in_sensitive:
-            sensitive |= mask
-    sensitive &= ~exclude
-    exclude |= sensitive
-    owned = np.zeros_like(exclude)
-    cols = [index[i] for i in owned_items(used_signals) if i in index]
-    owned[cols] = True
-    owned &= ~exclude
-    exclude |= owned
+    shared, held_sensitive = masks.catalog_exclusions(opted_in_sensitive)
+    exclude = shared.copy()
+    owned = [col for i in owned_items(used_signals) if (col := index.get(i)) is not None]
+    owned = [col for col in owned if not exclude[col]]
+    exclude[owned] = True
     return FilterResult(
         exclude,
         {
-            "not_in_catalog": int(np.count_nonzero(masks.missing)),
-            "sensitive_category": int(np.count_nonzero(sensitive)),
-            "already_purchased": int(np.count_nonzero(owned)),
+            "not_in_catalog": masks.missing_count,
+            "sensitive_category": held_sensitive,
+            "already_purchased": len(owned),
         },
     )

@@ -7,7 +7,6 @@ and level allow, so nothing else is even fetched.
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from tactful.domain.subjects import Subject
 from tactful.explanations.reasons import Explanation, explain_personal, explain_popular
 from tactful.guardrails.filters import CatalogMasks, apply_filters
 from tactful.pipeline.models import ModelHandle
-from tactful.records.decision import DecisionRecord, RecommendedItem
+from tactful.records.decision import DecisionRecord, RecommendedItem, new_decision_id
 from tactful.signals.selection import select_signals, sensitive_purposes, signal_policy
 from tactful.signals.weights import strongest_by_item
 
@@ -81,54 +80,71 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
             history = History(cols, weights)
     elif signals and ctx.personal is None:
         notes.append("No personal model is trained yet; popular items are shown.")
-    scores = model.recommender.score(history)
+    fixed = model.fixed_ranking
+    scores = fixed.scores if fixed is not None else model.recommender.score(history)
 
     # 4. guardrails
     masks = ctx.masks.get(model.version) or CatalogMasks.build(model.item_ids, ctx.catalog)
     filtered = apply_filters(masks, model.index, opted_in, signals)
 
     # 5. top k
-    chosen = top_k(scores, request.k, filtered.exclude)
+    if fixed is not None:
+        chosen = fixed.top_k(request.k, filtered.exclude)
+    else:
+        chosen = top_k(scores, request.k, filtered.exclude)
 
-    # 6. explanations
+    # 6. explanations (an explanation is immutable: items with the same one share it)
     personalized = model is not ctx.popular
     used_types = frozenset(e.event_type for e in signals) if personalized else frozenset()
     base_purposes = policy.purposes_for(used_types) if personalized else frozenset()
     items: list[RecommendedItem] = []
     all_purposes: set[str] = set(base_purposes)
+    item_ids, catalog = model.item_ids, ctx.catalog
+    chosen_cols: list[int] = chosen.tolist()
+    chosen_scores: list[float] = scores[chosen].tolist()
     because_cols = model.recommender.because_many(history, chosen) if personalized else []
-    for rank, col in enumerate(chosen, start=1):
-        item = ctx.catalog[model.item_ids[col]]
-        explanation: Explanation
+    shared: dict[tuple[bool, frozenset[str]], Explanation] = {}
+    for rank, col in enumerate(chosen_cols, start=1):
+        item = catalog[item_ids[col]]
+        explanation: Explanation | None
         if personalized:
+            purposes = base_purposes | sensitive_purposes(item) if item.sensitive else base_purposes
             because_col = because_cols[rank - 1]
-            because = None
             if because_col is not None:
-                because_id = model.item_ids[because_col]
-                because = (ctx.catalog[because_id], strongest[because_id][1])
-            purposes = base_purposes | sensitive_purposes(item)
-            explanation = explain_personal(because, used_types, purposes, model.version)
+                because_id = item_ids[because_col]
+                because = (catalog[because_id], strongest[because_id][1])
+                explanation = explain_personal(because, used_types, purposes, model.version)
+            else:
+                explanation = shared.get((True, purposes))
+                if explanation is None:
+                    explanation = explain_personal(None, used_types, purposes, model.version)
+                    shared[True, purposes] = explanation
         else:
-            purposes = sensitive_purposes(item)
-            explanation = explain_popular(level, item, model.version, had_no_signals=not signals)
-            if purposes:
-                explanation = Explanation(
-                    explanation.reason,
-                    explanation.signals,
-                    tuple(sorted(purposes)),
-                    explanation.model_version,
-                    explanation.personal,
+            purposes = sensitive_purposes(item) if item.sensitive else frozenset()
+            explanation = shared.get((item.editorial, purposes))
+            if explanation is None:
+                explanation = explain_popular(
+                    level, item, model.version, had_no_signals=not signals
                 )
+                if purposes:
+                    explanation = Explanation(
+                        explanation.reason,
+                        explanation.signals,
+                        tuple(sorted(purposes)),
+                        explanation.model_version,
+                        explanation.personal,
+                    )
+                shared[item.editorial, purposes] = explanation
         all_purposes |= purposes
         items.append(
             RecommendedItem(
-                item.item_id, item.title, item.category, rank, float(scores[col]), explanation
+                item.item_id, item.title, item.category, rank, chosen_scores[rank - 1], explanation
             )
         )
 
     # 7. the record
     return DecisionRecord(
-        decision_id=str(uuid.uuid4()),
+        decision_id=new_decision_id(),
         subject_id=ctx.subject.subject_id,
         surface=request.surface,
         level=level,
@@ -137,7 +153,10 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
         model_name=model.name,
         model_version=model.version,
         purposes=frozenset(all_purposes),
-        signals_used=dict(Counter(e.event_type.value for e in signals)) if personalized else {},
+        # Counted by member, keyed by value: the same counts in the same (first seen) order.
+        signals_used={t.value: n for t, n in Counter(e.event_type for e in signals).items()}
+        if personalized
+        else {},
         items=items,
         held_back=filtered.held_back,
         created_at=request.now,

@@ -46,24 +46,58 @@ class SignalPolicy:
         return frozenset(out)
 
 
+@dataclass(frozen=True, slots=True)
+class _CatalogUses:
+    """What `signal_policy` needs of a purpose catalog, apart from anyone's choices."""
+
+    # Per event type: the purposes covering its data for content personalization.
+    profiling: Mapping[EventType, tuple[str, ...]]
+    # (purpose code, sensitive category) of the purposes that unlock one.
+    sensitive: tuple[tuple[str, str], ...]
+
+
+# By catalog identity (a catalog is immutable and unhashable); holding the catalog keeps
+# its id from being reused while it is cached here.
+_USES: dict[int, tuple[PurposeCatalog, _CatalogUses]] = {}
+
+
+def _catalog_uses(purposes: PurposeCatalog) -> _CatalogUses:
+    found = _USES.get(id(purposes))
+    if found is not None and found[0] is purposes:
+        return found[1]
+    uses = _CatalogUses(
+        profiling={
+            event_type: tuple(
+                code
+                for code in purposes.covering(event_type.data_category)
+                if CONTENT_PERSONALIZATION_USE in purposes.get(code).fides_data_uses
+            )
+            for event_type in EventType
+        },
+        sensitive=tuple(
+            (p.code, p.sensitive_category) for p in purposes if p.sensitive_category is not None
+        ),
+    )
+    if len(_USES) >= 32:
+        _USES.clear()
+    _USES[id(purposes)] = (purposes, uses)
+    return uses
+
+
 def opted_in_sensitive(state: ConsentState, purposes: PurposeCatalog) -> frozenset[str]:
     return frozenset(
-        p.sensitive_category
-        for p in purposes
-        if p.sensitive_category is not None and state.is_granted(p.code)
+        category for code, category in _catalog_uses(purposes).sensitive if state.is_granted(code)
     )
 
 
 def signal_policy(
     level: PersonalizationLevel, state: ConsentState, purposes: PurposeCatalog
 ) -> SignalPolicy:
+    profiling = _catalog_uses(purposes).profiling
     justification: dict[EventType, frozenset[str]] = {}
     for event_type in LEVEL_EVENT_TYPES[level]:
         granted_profiling = frozenset(
-            code
-            for code in purposes.covering(event_type.data_category)
-            if CONTENT_PERSONALIZATION_USE in purposes.get(code).fides_data_uses
-            and state.is_granted(code)
+            code for code in profiling[event_type] if state.is_granted(code)
         )
         if granted_profiling:
             justification[event_type] = granted_profiling
@@ -82,8 +116,13 @@ def sensitive_purposes(item: Item) -> frozenset[str]:
 def select_signals(
     events: Iterable[Event], policy: SignalPolicy, items: Mapping[str, Item]
 ) -> list[Event]:
+    """The events `policy.allows`; the test spelled out inline, as it runs per event."""
+    types, opted_in = policy.event_types, policy.opted_in_sensitive
     return [
         e
         for e in events
-        if policy.allows(e, items.get(e.item_id) if e.item_id is not None else None)
+        if e.event_type in types
+        and e.item_id is not None
+        and (item := items.get(e.item_id)) is not None
+        and item.sensitive <= opted_in
     ]

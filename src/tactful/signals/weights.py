@@ -28,10 +28,14 @@ def strongest_by_item(events: Iterable[Event]) -> dict[str, tuple[float, Event]]
     """Per item, the heaviest signal (its weight and the event that carries it)."""
     best: dict[str, tuple[float, Event]] = {}
     for event in events:
-        if event.item_id is None:
+        item_id = event.item_id
+        if item_id is None:
             continue
-        weight = signal_weight(event)
-        current = best.get(event.item_id)
+        # `signal_weight`, inlined: this runs once per signal of every decision.
+        weight = EVENT_WEIGHTS[event.event_type]
+        if event.event_type is EventType.RATING and event.value is not None and event.value < 2.5:
+            weight = 1.0
+        current = best.get(item_id)
         if current is None or weight > current[0]:
-            best[event.item_id] = (weight, event)
+            best[item_id] = (weight, event)
     return best
