@@ -40,6 +40,8 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
     problems.install(app)
     for module in (health, ingest, consents, decisions, models):
         app.include_router(module.router)
+    # Inside the body limit: the lane answers only what the route would answer alike.
+    app.add_middleware(decisions.RecommendationsLane)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     _document_operator_auth(app)
     return app

@@ -20,17 +20,25 @@ async def get_service(request: Request) -> Tactful:
     return service
 
 
+def presented_key(x_api_key: str | None, authorization: str | None) -> str | None:
+    """The operator key a request presents: X-API-Key, else a Bearer authorization."""
+    if x_api_key is None and authorization is not None:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer":
+            return value.strip()
+    return x_api_key
+
+
+def is_operator_key(presented: str | None, expected: str) -> bool:
+    return bool(presented) and hmac.compare_digest((presented or "").encode(), expected.encode())
+
+
 async def require_operator(request: Request) -> None:
     # Reads the headers itself: declared header parameters would be validated by FastAPI on
     # every request, which costs more than the check.
-    presented = request.headers.get("x-api-key")
-    authorization = request.headers.get("authorization")
-    if presented is None and authorization is not None:
-        scheme, _, value = authorization.partition(" ")
-        if scheme.lower() == "bearer":
-            presented = value.strip()
-    expected: str = request.app.state.api_key
-    if not presented or not hmac.compare_digest(presented.encode(), expected.encode()):
+    headers = request.headers
+    presented = presented_key(headers.get("x-api-key"), headers.get("authorization"))
+    if not is_operator_key(presented, request.app.state.api_key):
         raise Unauthorized("A valid operator API key is required (X-API-Key or Bearer).")
 
 
