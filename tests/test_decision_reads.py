@@ -211,3 +211,15 @@ def test_a_lost_connection_mid_decision_says_store_unavailable(
     admin.dispose()
     with store.reading() as conn:  # the pool dropped the dead connection
         assert store.subject_and_consents(conn, "full") is not None
+
+
+def test_a_decision_written_with_no_other_statement_is_committed(store: Store) -> None:
+    # The INSERT goes to the driver directly: the transaction must commit it even though
+    # SQLAlchemy itself executed nothing on the connection.
+    decision_id = uuid.uuid4()
+    with store.transaction() as conn:
+        store.add_decision(conn, _record(decision_id))
+    other = Store.open(str(store.engine.url.render_as_string(hide_password=False)))
+    with other.reading() as conn:
+        assert other.get_decision(conn, decision_id) == _record(decision_id)
+    other.close()
