@@ -192,11 +192,10 @@ def test_a_decision_row_is_what_the_core_insert_writes(store: Store) -> None:
     }
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite has no server
 def test_a_lost_connection_mid_decision_says_store_unavailable(
     store: Store, database_url: str
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("a SQLite connection cannot be lost")
     admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
 
     def read_after_losing_the_connection() -> None:
