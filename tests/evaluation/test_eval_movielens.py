@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.conftest import need_service
 
 from tactful.evaluation import evaluate, get_protocol
 
@@ -50,7 +51,7 @@ def test_ml100k_folds_shape(real_datasets: Path) -> None:
 
 def test_ml_latest_small_loads_and_splits(real_datasets: Path) -> None:
     if not (real_datasets / "ml-latest-small" / "ratings.csv").is_file():
-        pytest.skip("ml-latest-small is not in the shared folder")
+        need_service(f"ml-latest-small is not in {real_datasets}")
     result = evaluate(
         get_protocol("ml-latest-small"), ["popularity"], datasets_dir=real_datasets, tune=False
     )
