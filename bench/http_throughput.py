@@ -1,7 +1,7 @@
 """HTTP throughput and latency of recommendations against `tactful serve` on loopback.
 
     .venv/bin/python bench/http_throughput.py [--data-dir bench/out/demo] [--workers 2]
-        [--connections 32] [--duration 30]
+        [--connections 16] [--duration 30]
 
 Needs wrk (Debian package `wrk`). Builds the demo store if absent, starts `tactful serve`
 with the given workers on a free loopback port, drives GET /v1/subjects/{id}/recommendations
@@ -55,7 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path("bench/out/demo"))
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=30)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
