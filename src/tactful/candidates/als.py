@@ -83,6 +83,9 @@ class ALSRecommender(Recommender[ALSConfig]):
         super().__init__(config if config is not None else ALSConfig())
         self._gram: npt.NDArray[np.float64] | None = None
         self._y: npt.NDArray[np.float64] | None = None  # float64 copy for the solves
+        # The factors as trained, for the product over the whole catalog: it reads every
+        # item's factors per request, and float32 halves those bytes (same rankings on ml-100k).
+        self._y32: npt.NDArray[np.float32] | None = None
 
     # -- training ---------------------------------------------------------------------
     def fit(self, interactions: Interactions) -> Self:
@@ -149,11 +152,16 @@ class ALSRecommender(Recommender[ALSConfig]):
         c.data = 1.0 + self.config.alpha * c.data
         return c
 
-    @staticmethod
     def _scores(
-        confidence: sparse.csr_array, y: npt.NDArray[np.float64], base: npt.NDArray[np.float64]
+        self,
+        confidence: sparse.csr_array,
+        y: npt.NDArray[np.float64],
+        base: npt.NDArray[np.float64],
     ) -> npt.NDArray[np.float32]:
-        return np.asarray(_factors.fold_in(confidence, y, base) @ y.T, dtype=np.float32)
+        x = _factors.fold_in(confidence, y, base).astype(np.float32)
+        y32 = self._y32 if self._y32 is not None else y.astype(np.float32)
+        scores: npt.NDArray[np.float32] = x @ y32.T
+        return scores
 
     # -- persistence ------------------------------------------------------------------
     def arrays(self) -> dict[str, npt.NDArray[Any]]:
@@ -170,6 +178,7 @@ class ALSRecommender(Recommender[ALSConfig]):
     def _set(self, factors: FloatArray, base: npt.NDArray[np.float64]) -> None:
         self._gram = base
         self._y = factors.astype(np.float64)
+        self._y32 = np.ascontiguousarray(factors, dtype=np.float32)
 
     def _require_factors(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         if self._y is None or self._gram is None:
