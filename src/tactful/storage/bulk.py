@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from itertools import chain, groupby
 from operator import itemgetter
 from typing import Any
@@ -20,15 +19,12 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, Select, case, select
 
-from tactful.consent.ledger import ConsentMethod, ConsentRecord, ConsentStatus
-from tactful.domain.subjects import AgeBand, SubjectAttributes
+from tactful.domain.subjects import SubjectAttributes
 from tactful.storage import tables as t
+from tactful.storage.raw import AGE, consent_record
 from tactful.training.columns import TYPE_CODES, EventColumns, SubjectConsents
 
 CHUNK_ROWS = 100_000
-_STATUS = {s.value: s for s in ConsentStatus}
-_METHOD = {m.value: m for m in ConsentMethod}
-_AGE = {a.value: a for a in AgeBand}
 
 
 @contextmanager
@@ -105,29 +101,11 @@ def iter_subject_consents(
         for subject_id, grouped in groupby(rows, key=itemgetter(0)):
             group = list(grouped)
             age_band = group[0][1]
-            records = [
-                ConsentRecord(
-                    subject_id=subject_id,
-                    purpose=purpose,
-                    status=_STATUS[status],
-                    notice_version=notice_version,
-                    method=_METHOD[method],
-                    recorded_at=_utc(recorded_at),
-                    sequence=int(sequence),
-                )
-                for _, _, purpose, status, notice_version, method, recorded_at, sequence in group
-            ]
-            attributes = SubjectAttributes(age_band=_AGE[age_band] if age_band else None)
+            records = [consent_record(subject_id, *row[2:]) for row in group]
+            attributes = SubjectAttributes(age_band=AGE[age_band] if age_band else None)
             yield SubjectConsents(subject_id, attributes, records)
 
 
 def _inline(query: Select[Any], conn: Connection) -> str:
     """The statement's SQL for this dialect; only constant values, inlined, so no binds."""
     return str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-
-
-def _utc(value: datetime | str) -> datetime:
-    """What `UTCDateTime` makes of a raw value: SQLite keeps text, PostgreSQL a datetime."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -30,6 +30,7 @@ from tactful.domain.subjects import AgeBand, Subject, SubjectAttributes
 from tactful.errors import StoreUnavailable
 from tactful.storage import tables as t
 from tactful.storage.database import make_engine, migrate
+from tactful.storage.raw import AGE, consent_record, utc
 
 # Keep each INSERT's bound parameters under SQLite's and psycopg's limits.
 _CHUNK = 2000
@@ -129,9 +130,6 @@ def _hot_sql(param: str, json: str) -> _HotSQL:
 
 # Other dialects take the Core statements above.
 _HOT = {"sqlite": _hot_sql("?", "?"), "postgresql": _hot_sql("%s", "CAST(%s AS JSONB)")}
-_STATUS = {s.value: s for s in ConsentStatus}
-_METHOD = {m.value: m for m in ConsentMethod}
-_AGE = {a.value: a for a in AgeBand}
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,13 +168,6 @@ def _execute(conn: Connection, sql: str, params: tuple[Any, ...]) -> Any:
         raise DBAPIError.instance(
             sql, params, exc, error, connection_invalidated=lost, dialect=conn.dialect
         ) from exc
-
-
-def _utc(value: datetime | str) -> datetime:
-    """What `UTCDateTime` makes of a raw value: SQLite keeps text, PostgreSQL a datetime."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _sqlite_datetime(value: datetime) -> str:
@@ -336,25 +327,13 @@ class Store:
         subject = Subject(
             subject_id=subject_id,
             attributes=SubjectAttributes(
-                age_band=_AGE[age_band] if age_band else None,
+                age_band=AGE[age_band] if age_band else None,
                 region=region,
                 gender=gender,
                 occupation=occupation,
             ),
         )
-        consents = [
-            ConsentRecord(
-                subject_id=subject_id,
-                purpose=purpose,
-                status=_STATUS[status],
-                notice_version=notice_version,
-                method=_METHOD[method],
-                recorded_at=_utc(recorded_at),
-                sequence=int(sequence),
-            )
-            for _, _, _, _, purpose, status, notice_version, method, recorded_at, sequence in rows
-            if sequence is not None
-        ]
+        consents = [consent_record(subject_id, *row[4:]) for row in rows if row[9] is not None]
         return subject, consents
 
     def count(self, conn: Connection, table: str) -> int:
@@ -415,7 +394,7 @@ class Store:
         sql = hot.recent_signals(len(types))
         rows = _execute(conn, sql, (subject_id, *types, limit)).fetchall()
         return [
-            Event(subject_id, _EVENT_TYPES[kind], _utc(occurred_at), item_id, value)
+            Event(subject_id, _EVENT_TYPES[kind], utc(occurred_at), item_id, value)
             for kind, occurred_at, item_id, value in rows
         ]
 
