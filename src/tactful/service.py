@@ -23,13 +23,15 @@ from sqlalchemy import Connection, select
 
 from tactful.candidates.base import Recommender
 from tactful.candidates.registry import build, load_model
-from tactful.consent.ledger import ConsentRecord, ConsentState, ConsentStatus, derive_state
-from tactful.consent.levels import derive_level
+from tactful.consent.ledger import ConsentMethod, ConsentRecord, ConsentStatus, derive_state
+from tactful.consent.levels import PersonalizationLevel
+from tactful.consent.notice import Notice
+from tactful.consent.signing import ReceiptSigner
 from tactful.domain.catalog import Item
 from tactful.domain.events import Event, EventType
-from tactful.domain.purposes import DEFAULT_PURPOSES, Purpose, PurposeCatalog
+from tactful.domain.purposes import PurposeCatalog
 from tactful.domain.subjects import AgeBand, Subject, SubjectAttributes
-from tactful.errors import FieldError, InvalidInput, ModelNotTrained, NotFound
+from tactful.errors import FieldError, InvalidInput, ModelNotTrained, NotFound, Unauthorized
 from tactful.evaluation.tuning import TuningResult
 from tactful.evaluation.tuning import tune as tune_model
 from tactful.guardrails.filters import CatalogMasks
@@ -39,9 +41,14 @@ from tactful.ingestion.minimisation import minimise
 from tactful.ingestion.schemas import ID_PATTERN, EventIn, ItemIn, SubjectIn
 from tactful.pipeline.decide import DecisionContext, DecisionRequest, decide
 from tactful.pipeline.models import ModelHandle
+from tactful.services.consents import Choice, ConsentService, Outcome
+from tactful.services.notices import NoticeRegistry, notice_from
+from tactful.services.tokens import SubjectTokens
+from tactful.services.views import consent_view, ledger_view, notice_view
 from tactful.settings import Settings
 from tactful.storage import tables as t
 from tactful.storage.bulk import iter_event_columns, iter_subject_consents
+from tactful.storage.receipts import objecting_subjects
 from tactful.storage.repository import ModelVersion, Store, StoredEvent
 from tactful.training.interactions import build_training_data
 
@@ -72,43 +79,29 @@ class IngestResult:
         return out
 
 
-def _choice_view(purpose: Purpose, record: ConsentRecord | None) -> dict[str, Any]:
-    return {
-        "purpose": purpose.code,
-        "title": purpose.title,
-        "status": record.status.value if record else "not_chosen",
-        "granted": record is not None and record.status is ConsentStatus.GRANTED,
-        "notice_version": record.notice_version if record else None,
-        "method": record.method.value if record else None,
-        "recorded_at": record.recorded_at.isoformat() if record else None,
-    }
-
-
-def _consent_view(
-    state: ConsentState, attributes: SubjectAttributes, purposes: PurposeCatalog
-) -> dict[str, Any]:
-    level = derive_level(state, attributes)
-    return {
-        "subject_id": state.subject_id,
-        "level": level.level.value,
-        "level_reason": level.reason,
-        "purposes": [_choice_view(p, state.choices.get(p.code)) for p in purposes],
-    }
-
-
 class Tactful:
     def __init__(
         self,
         settings: Settings,
         store: Store | None = None,
         *,
-        purposes: PurposeCatalog = DEFAULT_PURPOSES,
+        notice: Notice | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store or Store.open(settings.resolved_database_url)
-        self.purposes = purposes
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.notices = NoticeRegistry(self.store, self.clock)
+        self.notices.publish(notice or notice_from(settings.notice_file))
+        self.signer = ReceiptSigner.load_or_create(
+            settings.resolved_receipt_key_file, create=settings.environment == "development"
+        )
+        self.tokens = SubjectTokens(
+            settings.subject_token_key(), self.clock, settings.subject_token_max_seconds
+        )
+        self.consent = ConsentService(
+            self.store, self.notices, self.signer, self.clock, settings.tcf_vendor_id
+        )
         self._lock = threading.Lock()
         self._catalog: dict[str, Item] = {}
         self._catalog_stamp: object = None
@@ -119,6 +112,15 @@ class Tactful:
 
     def close(self) -> None:
         self.store.close()
+
+    @property
+    def purposes(self) -> PurposeCatalog:
+        """The purposes of the notice in force (re-read when a new version is published)."""
+        return self.notices.catalog()
+
+    @property
+    def notice_version(self) -> str:
+        return self.notices.current().notice.version
 
     # -- ingestion --------------------------------------------------------------------
     def ingest_items(self, rows: Sequence[Any]) -> IngestResult:
@@ -166,27 +168,53 @@ class Tactful:
                 "events", "item_id", [(n, e.item_id) for n, e in enumerate(events)], set(catalog)
             )
             records = self.store.consents_for_many(conn, subjects)
-            states = {s: derive_state(s, records.get(s, [])) for s in subjects}
-            result = minimise(events, states, catalog, self.purposes)
+            purposes = self.notices.catalog(conn)
+            states = {s: derive_state(s, records.get(s, []), purposes) for s in subjects}
+            result = minimise(events, states, catalog, purposes)
             stored = self.store.add_events(
                 conn, [StoredEvent(e, purposes) for e, purposes in result.kept]
             )
         return IngestResult("events", len(events), stored=stored, dropped=dict(result.dropped))
 
     def import_consents(self, records: Sequence[ConsentRecord]) -> int:
-        """Append recorded choices in bulk (imports, demo); purposes and subjects must exist."""
-        self.purposes.require_known({r.purpose for r in records})
+        """Append recorded choices in bulk (imports, demo); purposes and subjects must exist.
+
+        A grant of a direct-marketing purpose to someone who objected to direct marketing
+        is not imported: only the person can lift an objection. Returns how many records
+        were stored.
+        """
+        purposes = self.purposes
+        purposes.require_known({r.purpose for r in records})
         with self.store.transaction() as conn:
             known = self.store.existing_subject_ids(conn, (r.subject_id for r in records))
             reject_unknown(
                 "consents", "subject_id", [(n, r.subject_id) for n, r in enumerate(records)], known
             )
-            return self.store.bulk_append_consents(conn, records)
+            marketing = {p.code for p in purposes if p.direct_marketing}
+            objecting = objecting_subjects(
+                conn, {r.subject_id for r in records if r.purpose in marketing}
+            )
+            kept = [
+                r
+                for r in records
+                if not (
+                    r.subject_id in objecting
+                    and r.purpose in marketing
+                    and r.status is ConsentStatus.GRANTED
+                )
+            ]
+            return self.store.bulk_append_consents(conn, kept)
 
     # -- consent ----------------------------------------------------------------------
     def record_consents(
-        self, subject_id: str, change: Mapping[str, Any] | ConsentChangeIn
+        self,
+        subject_id: str,
+        change: Mapping[str, Any] | ConsentChangeIn,
+        *,
+        gpc: bool = False,
+        method: ConsentMethod | None = None,
     ) -> dict[str, Any]:
+        """Record explicit choices; the answer is the new state and its signed receipt."""
         if not isinstance(change, ConsentChangeIn):
             try:
                 change = ConsentChangeIn.model_validate(change)
@@ -198,50 +226,109 @@ class Tactful:
                         for e in exc.errors(include_url=False)
                     ],
                 ) from None
-        errors = [
-            FieldError(f"choices.{n}.purpose", f"unknown purpose code {c.purpose!r}")
-            for n, c in enumerate(change.choices)
-            if c.purpose not in self.purposes
-        ]
-        purposes_seen = [c.purpose for c in change.choices]
-        errors += [
-            FieldError(f"choices.{n}.purpose", f"purpose {p!r} is chosen twice")
-            for n, p in enumerate(purposes_seen)
-            if p in purposes_seen[:n]
-        ]
-        if errors:
-            raise InvalidInput("The consent change is invalid; nothing was recorded.", errors)
-        now = self.clock()
-        notice = change.notice_version or self.settings.notice_version
-        with self.store.transaction() as conn:
-            subject = self._subject(conn, subject_id)
-            self.store.append_consents(
-                conn,
-                [
-                    ConsentRecord(subject_id, c.purpose, c.status, notice, change.method, now)
-                    for c in change.choices
-                ],
-            )
-            state = derive_state(subject_id, self.store.consents_for(conn, subject_id))
-        return _consent_view(state, subject.attributes, self.purposes)
+        self._valid_subject_id(subject_id)
+        outcome = self.consent.record(
+            subject_id,
+            [Choice(c.purpose, c.status) for c in change.choices],
+            method or ConsentMethod(change.method.value),
+            change.notice_version,
+            gpc=gpc,
+        )
+        return self._outcome_view(outcome)
+
+    def set_level(
+        self, subject_id: str, level: PersonalizationLevel | str, method: ConsentMethod
+    ) -> dict[str, Any]:
+        try:
+            chosen = PersonalizationLevel(level)
+        except ValueError:
+            raise InvalidInput(
+                "Unknown personalization level.",
+                [FieldError("level", "must be one of: off, basic, full")],
+            ) from None
+        self._valid_subject_id(subject_id)
+        return self._outcome_view(self.consent.set_level(subject_id, chosen, method))
+
+    def apply_gpc(self, subject_id: str) -> dict[str, Any] | None:
+        """Honour a Global Privacy Control signal; the receipt when it changed anything."""
+        self._valid_subject_id(subject_id)
+        outcome = self.consent.apply_gpc(subject_id)
+        return None if outcome is None else self._outcome_view(outcome)
+
+    def apply_tcf(self, subject_id: str, tc_string: str, *, gpc: bool = False) -> dict[str, Any]:
+        self._valid_subject_id(subject_id)
+        return self._outcome_view(self.consent.apply_tcf(subject_id, tc_string, gpc=gpc))
+
+    def object_to_marketing(self, subject_id: str, method: ConsentMethod) -> dict[str, Any]:
+        self._valid_subject_id(subject_id)
+        return self._outcome_view(self.consent.object_to_marketing(subject_id, method))
+
+    def lift_objection(self, subject_id: str) -> dict[str, Any]:
+        self._valid_subject_id(subject_id)
+        return self._outcome_view(self.consent.lift_objection(subject_id))
 
     def consents(self, subject_id: str) -> dict[str, Any]:
         with self.store.reading() as conn:
             subject = self._subject(conn, subject_id)
             records = self.store.consents_for(conn, subject_id)
-        view = _consent_view(derive_state(subject_id, records), subject.attributes, self.purposes)
-        view["history"] = [
-            {
-                "sequence": r.sequence,
-                "purpose": r.purpose,
-                "status": r.status.value,
-                "notice_version": r.notice_version,
-                "method": r.method.value,
-                "recorded_at": r.recorded_at.isoformat(),
-            }
-            for r in records
-        ]
+        catalog = self.purposes
+        view = consent_view(
+            derive_state(subject_id, records, catalog),
+            subject.attributes,
+            catalog,
+            self.notices.history(),
+            self.consent.objection(subject_id),
+        )
+        view["history"] = ledger_view(records)
         return view
+
+    def receipts(self, subject_id: str) -> list[dict[str, Any]]:
+        self._valid_subject_id(subject_id)
+        return [r.summary() | {"jws": r.jws} for r in self.consent.receipts(subject_id)]
+
+    def receipt(self, subject_id: str, receipt_id: str) -> dict[str, Any]:
+        self._valid_subject_id(subject_id)
+        found = self.consent.receipt(subject_id, receipt_id)
+        return found.summary() | {"jws": found.jws}
+
+    def issue_token(self, subject_id: str, ttl_seconds: int = 3600) -> dict[str, Any]:
+        with self.store.reading() as conn:
+            self._subject(conn, subject_id)
+        issued = self.tokens.issue(subject_id, ttl_seconds)
+        return {
+            "token": issued.token,
+            "token_type": "Bearer",
+            "subject_id": subject_id,
+            "expires_at": issued.expires_at.isoformat(),
+        }
+
+    def subject_of_token(self, token: str) -> str:
+        """The subject a consumer token is bound to; it must still exist."""
+        subject_id = self.tokens.subject_of(token)
+        with self.store.reading() as conn:
+            if self.store.get_subject(conn, subject_id) is None:
+                raise Unauthorized("The subject token's subject no longer exists.")
+        return subject_id
+
+    def notice(self) -> dict[str, Any]:
+        return notice_view(self.notices.current())
+
+    def notice_versions(self) -> list[dict[str, Any]]:
+        return [notice_view(p) for p in self.notices.history()]
+
+    def _outcome_view(self, outcome: Outcome) -> dict[str, Any]:
+        catalog = self.purposes
+        view = consent_view(
+            outcome.state,
+            outcome.subject.attributes,
+            catalog,
+            self.notices.history(),
+            self.consent.objection(outcome.subject.subject_id),
+        )
+        view["receipt"] = outcome.receipt
+        if outcome.blocked:
+            view["blocked"] = outcome.blocked
+        return view | outcome.extra
 
     # -- decisions --------------------------------------------------------------------
     def recommend(self, subject_id: str, k: int = 10, surface: str = "home") -> dict[str, Any]:
@@ -263,6 +350,7 @@ class Tactful:
                 raise NotFound(f"No subject {subject_id!r}.")
             subject, consents = found
             catalog = self.catalog(conn)
+            purposes = self.notices.catalog(conn)
             popular = self._model(conn, POPULARITY)
             personal = self._model_or_none(conn, self.settings.personal_model)
 
@@ -277,7 +365,7 @@ class Tactful:
                 consents,
                 load,
                 catalog,
-                self.purposes,
+                purposes,
                 popular,
                 personal,
                 {m.version: self._masks_for(m, catalog) for m in models},
@@ -416,12 +504,16 @@ class Tactful:
                     self._models[latest.version] = ModelHandle.of(name, latest.version, recommender)
         return self._models[version] if version is not None else None
 
-    def _subject(self, conn: Connection, subject_id: str) -> Subject:
+    @staticmethod
+    def _valid_subject_id(subject_id: str) -> None:
         if not re.match(ID_PATTERN, subject_id):
             raise InvalidInput(
                 "Not a valid subject id.",
                 [FieldError("subject_id", "letters, digits and . _ : @ - only, at most 128")],
             )
+
+    def _subject(self, conn: Connection, subject_id: str) -> Subject:
+        self._valid_subject_id(subject_id)
         subject = self.store.get_subject(conn, subject_id)
         if subject is None:
             raise NotFound(f"No subject {subject_id!r}.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -50,8 +51,37 @@ class Settings(BaseSettings):
     personal_model: str = Field(
         "ease", description="Recommender used at the basic and full personalization levels."
     )
-    notice_version: str = Field(
-        "2026-11-01", description="Version of the privacy notice consents are recorded against."
+    notice_file: Path | None = Field(
+        None,
+        description="The privacy notice and purpose taxonomy (TOML); default: the one shipped "
+        "in tactful/defaults/notice.toml. Published at start; a change needs a new version.",
+    )
+    receipt_key_file: Path | None = Field(
+        None,
+        description="Ed25519 private key (PEM) that signs consent receipts; default: "
+        "data_dir/receipt-signing-key.pem, generated in development. Must exist in production.",
+    )
+    subject_token_secret: SecretStr | None = Field(
+        None,
+        description="Secret that signs subject tokens for the consumer API. In development, "
+        "one is generated and kept in data_dir/subject-token-secret when unset.",
+    )
+    subject_token_max_seconds: int = Field(
+        24 * 3600, ge=60, le=30 * 24 * 3600, description="Longest life of a subject token."
+    )
+    tcf_vendor_id: int | None = Field(
+        None,
+        ge=1,
+        description="This operator's IAB TCF vendor id; when set, a TC string grants nothing "
+        "unless it also gives this vendor consent.",
+    )
+    decision_retention_days: int = Field(
+        365, ge=1, le=36_500, description="How long decision records are kept."
+    )
+    retention_interval_seconds: int = Field(
+        3600,
+        ge=0,
+        description="How often `tactful serve` deletes expired data; 0 turns the schedule off.",
     )
 
     @model_validator(mode="after")
@@ -62,6 +92,17 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "TACTFUL_API_KEY must be set to a random value of at least 24 characters "
                     "in production."
+                )
+            token = self.subject_token_secret
+            secret = token.get_secret_value() if token else ""
+            if secret.lower() in PLACEHOLDER_SECRETS or len(secret) < 32:
+                raise ValueError(
+                    "TACTFUL_SUBJECT_TOKEN_SECRET must be set to a random value of at least "
+                    "32 characters in production."
+                )
+            if self.receipt_key_file is None:
+                raise ValueError(
+                    "TACTFUL_RECEIPT_KEY_FILE must name the receipt signing key in production."
                 )
         return self
 
@@ -75,18 +116,36 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 
+    @property
+    def resolved_receipt_key_file(self) -> Path:
+        return self.receipt_key_file or self.data_dir / "receipt-signing-key.pem"
+
     def operator_api_key(self) -> str:
         """The configured key, or in development the one kept in the data directory."""
         if self.api_key is not None:
             return self.api_key.get_secret_value()
-        path = self.data_dir / "operator-api-key"
+        return self._kept_secret("operator-api-key", "tk_dev_")
+
+    def subject_token_key(self) -> str:
+        """The configured secret, or in development the one kept in the data directory."""
+        if self.subject_token_secret is not None:
+            return self.subject_token_secret.get_secret_value()
+        return self._kept_secret("subject-token-secret", "")
+
+    def _kept_secret(self, name: str, prefix: str) -> str:
+        path = self.data_dir / name
         if path.exists():
             return path.read_text().strip()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        key = "tk_dev_" + secrets.token_urlsafe(24)
-        path.write_text(key + "\n")
-        path.chmod(0o600)
-        return key
+        value = prefix + secrets.token_urlsafe(32)
+        # Created private from the start: no moment where another user could read it.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as out:
+            out.write(value + "\n")
+        return value
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -54,7 +54,7 @@ def build_demo(settings: Settings, *, small: bool = False) -> dict[str, float]:
                     c.subject_id,
                     c.purpose,
                     c.status,
-                    settings.notice_version,
+                    service.notice_version,
                     c.method,
                     c.recorded_at,
                 )

@@ -97,7 +97,7 @@ def import_movielens(
                             s.subject_id,
                             purpose,
                             ConsentStatus.GRANTED,
-                            settings.notice_version,
+                            service.notice_version,
                             ConsentMethod.IMPORT,
                             now,
                         )

@@ -1,4 +1,7 @@
-"""The built-in purpose taxonomy: what data may be used for, in stable codes.
+"""The purpose taxonomy: what data may be used for, in stable codes.
+
+The purposes are configuration: the operator's notice file declares them (see
+`tactful/defaults/notice.toml` and `tactful.consent.notice`).
 
 Every purpose says which data categories it covers (so ingestion can drop what no granted
 purpose needs), whether it allows profiling, and which IAB TCF v2.2 purposes and fideslang
@@ -7,9 +10,15 @@ data uses it corresponds to, so consent collected elsewhere can be mapped onto i
 
 from __future__ import annotations
 
+import re
+import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from types import MappingProxyType
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tactful.domain.catalog import SENSITIVE_CATEGORIES
 from tactful.domain.events import DataCategory
@@ -32,6 +41,12 @@ class Purpose:
     fides_data_uses: tuple[str, ...] = ()
     # Set on the purposes that unlock one sensitive item category (explicit opt-in).
     sensitive_category: str | None = None
+    # Selling or sharing personal data, or cross-context targeting: what a Global Privacy
+    # Control signal opts out of.
+    sale_or_sharing: bool = False
+    # Direct marketing: an objection (GDPR Art. 21(2)) blocks it whatever else says yes.
+    direct_marketing: bool = False
+    third_parties: tuple[str, ...] = ()
 
 
 PERSONALIZATION_EXPLICIT = "personalization.explicit"
@@ -40,110 +55,107 @@ ANALYTICS_AGGREGATE = "analytics.aggregate"
 MARKETING_DIRECT = "marketing.direct"
 ADVERTISING_CROSS_CONTEXT = "advertising.cross_context"
 
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+_EMPTY: Mapping[str, int] = MappingProxyType({})
+
 
 def sensitive_purpose_code(category: str) -> str:
     return f"{SENSITIVE_PREFIX}{category}"
 
 
-def _builtin() -> dict[str, Purpose]:
-    purposes = [
-        Purpose(
-            code=PERSONALIZATION_EXPLICIT,
-            title="Recommendations from what you bought and rated",
-            description=(
-                "Use your purchases and ratings to choose recommendations for you. "
-                "Nothing you only looked at or searched for is used."
-            ),
-            data_categories=frozenset(
-                {DataCategory.PURCHASE_HISTORY, DataCategory.EXPLICIT_FEEDBACK}
-            ),
-            profiling=True,
-            retention_days=730,
-            tcf_purposes=(5, 6),
-            fides_data_uses=("personalize.content.profiling", "personalize.content.profiled"),
-        ),
-        Purpose(
-            code=PERSONALIZATION_BEHAVIORAL,
-            title="Recommendations from what you browse and search",
-            description=(
-                "Also use the pages you view, what you click, put in your cart and search "
-                "for, to choose recommendations for you."
-            ),
-            data_categories=frozenset({DataCategory.BROWSING_HISTORY, DataCategory.SEARCH_HISTORY}),
-            profiling=True,
-            retention_days=180,
-            tcf_purposes=(5, 6),
-            fides_data_uses=("personalize.content.profiling", "personalize.content.profiled"),
-        ),
-        Purpose(
-            code=ANALYTICS_AGGREGATE,
-            title="Shop statistics",
-            description=(
-                "Count what people buy and view, in aggregate, to know what is popular. "
-                "No profile of you is built."
-            ),
-            data_categories=frozenset(
-                {DataCategory.PURCHASE_HISTORY, DataCategory.BROWSING_HISTORY}
-            ),
-            retention_days=395,
-            tcf_purposes=(8, 9),
-            fides_data_uses=("analytics.reporting.content_performance",),
-        ),
-        Purpose(
-            code=MARKETING_DIRECT,
-            title="Marketing messages",
-            description="Send you offers by email, SMS or push notification.",
-            retention_days=730,
-            fides_data_uses=(
-                "marketing.communications.email",
-                "marketing.communications.sms",
-            ),
-        ),
-        Purpose(
-            code=ADVERTISING_CROSS_CONTEXT,
-            title="Advertising on other sites",
-            description=(
-                "Share what you buy and browse with advertising partners to show you ads "
-                "elsewhere (selling or sharing of personal information)."
-            ),
-            data_categories=frozenset(
-                {DataCategory.PURCHASE_HISTORY, DataCategory.BROWSING_HISTORY}
-            ),
-            profiling=True,
-            retention_days=365,
-            tcf_purposes=(2, 3, 4),
-            fides_data_uses=(
-                "marketing.advertising.profiling",
-                "marketing.advertising.third_party.targeted",
-            ),
-        ),
-    ]
-    for category in sorted(SENSITIVE_CATEGORIES):
-        label = category.replace("_", " ")
-        purposes.append(
-            Purpose(
-                code=sensitive_purpose_code(category),
-                title=f"Recommendations in {label}",
-                description=(
-                    f"Show you {label} items and use your interest in them to personalize. "
-                    "Without this choice, such items are never recommended to you and what "
-                    "you do with them is not kept."
-                ),
-                profiling=True,
-                legal_basis="explicit consent (GDPR Art. 9(2)(a))",
-                retention_days=180,
-                fides_data_uses=("personalize.content.profiled",),
-                sensitive_category=category,
-            )
+class _PurposeEntry(BaseModel):
+    """One `[[purposes]]` table of the notice file, checked field by field."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: Annotated[str, Field(min_length=1, max_length=64, pattern=CODE_PATTERN.pattern)]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(min_length=1, max_length=2000)]
+    data_categories: tuple[DataCategory, ...] = ()
+    profiling: bool = False
+    legal_basis: Annotated[str, Field(min_length=1, max_length=200)]
+    retention_days: Annotated[int, Field(ge=1, le=36_500)]
+    tcf_purposes: tuple[Annotated[int, Field(ge=1, le=24)], ...] = ()
+    fides_data_uses: tuple[Annotated[str, Field(min_length=1, max_length=100)], ...] = ()
+    sensitive_category: str | None = None
+    sale_or_sharing: bool = False
+    direct_marketing: bool = False
+    third_parties: tuple[Annotated[str, Field(min_length=1, max_length=200)], ...] = ()
+
+    def to_domain(self) -> Purpose:
+        return Purpose(
+            code=self.code,
+            title=self.title,
+            description=" ".join(self.description.split()),
+            data_categories=frozenset(self.data_categories),
+            profiling=self.profiling,
+            legal_basis=self.legal_basis,
+            retention_days=self.retention_days,
+            tcf_purposes=tuple(sorted(set(self.tcf_purposes))),
+            fides_data_uses=tuple(self.fides_data_uses),
+            sensitive_category=self.sensitive_category,
+            sale_or_sharing=self.sale_or_sharing,
+            direct_marketing=self.direct_marketing,
+            third_parties=tuple(self.third_parties),
         )
-    return {p.code: p for p in purposes}
+
+
+def purposes_from_config(entries: object, where: str = "purposes") -> dict[str, Purpose]:
+    """The purposes of a notice file's `[[purposes]]` tables; every mistake is reported."""
+    if not isinstance(entries, list) or not entries:
+        raise InvalidInput(
+            "The notice declares no purposes.",
+            [FieldError(where, "a non-empty list of [[purposes]] tables is required")],
+        )
+    errors: list[FieldError] = []
+    out: dict[str, Purpose] = {}
+    for n, entry in enumerate(entries):
+        try:
+            purpose = _PurposeEntry.model_validate(entry).to_domain()
+        except ValidationError as exc:
+            errors += [
+                FieldError(f"{where}.{n}." + ".".join(map(str, e["loc"])), e["msg"])
+                for e in exc.errors(include_url=False)
+            ]
+            continue
+        if purpose.code in out:
+            errors.append(FieldError(f"{where}.{n}.code", f"{purpose.code!r} is declared twice"))
+        category = purpose.sensitive_category
+        if category is not None:
+            if category not in SENSITIVE_CATEGORIES:
+                errors.append(
+                    FieldError(
+                        f"{where}.{n}.sensitive_category",
+                        f"must be one of: {', '.join(sorted(SENSITIVE_CATEGORIES))}",
+                    )
+                )
+            elif purpose.code != sensitive_purpose_code(category):
+                errors.append(
+                    FieldError(f"{where}.{n}.code", f"must be {sensitive_purpose_code(category)!r}")
+                )
+        out[purpose.code] = purpose
+    if errors:
+        raise InvalidInput("The notice's purposes are invalid.", errors)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
 class PurposeCatalog:
-    """The purposes in force, by code."""
+    """The purposes in force, by code, and when each last needed a fresh choice.
+
+    `notice_order` numbers the published notice versions (1 for the first); a purpose
+    added or widened by version n has `renewed_at[code] == n`, and a grant recorded against
+    an earlier notice is stale: it counts as not granted until the person chooses again.
+    A notice version the catalog does not know counts as the oldest.
+    """
 
     by_code: Mapping[str, Purpose]
+    notice_order: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
+    renewed_at: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
+
+    def is_stale(self, purpose: str, notice_version: str) -> bool:
+        since = self.renewed_at.get(purpose)
+        return since is not None and self.notice_order.get(notice_version, 0) < since
 
     def __contains__(self, code: object) -> bool:
         return code in self.by_code
@@ -173,4 +185,10 @@ class PurposeCatalog:
         return frozenset(p.code for p in self.by_code.values() if category in p.data_categories)
 
 
-DEFAULT_PURPOSES = PurposeCatalog(MappingProxyType(_builtin()))
+def _packaged() -> PurposeCatalog:
+    text = resources.files("tactful.defaults").joinpath("notice.toml").read_text("utf-8")
+    return PurposeCatalog(MappingProxyType(purposes_from_config(tomllib.loads(text)["purposes"])))
+
+
+# The purposes of the notice shipped with Tactful (`tactful/defaults/notice.toml`).
+DEFAULT_PURPOSES = _packaged()

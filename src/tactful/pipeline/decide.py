@@ -52,7 +52,7 @@ class DecisionContext:
 
 def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
     # 1. consent and level
-    state = derive_state(ctx.subject.subject_id, ctx.consents)
+    state = derive_state(ctx.subject.subject_id, ctx.consents, ctx.purposes)
     level_decision = derive_level(state, ctx.subject.attributes)
     level = level_decision.level
 

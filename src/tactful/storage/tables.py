@@ -177,3 +177,72 @@ model_versions = Table(
     Column("path", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# Each published version of the privacy notice; a version's content never changes.
+notice_versions = Table(
+    "notice_versions",
+    metadata,
+    Column("sequence", BigId, primary_key=True, autoincrement=True),
+    Column("version", String(64), nullable=False, unique=True),
+    Column("digest", String(64), nullable=False),
+    Column("document", JSONType, nullable=False),
+    # Per purpose, how this version added to or widened it (makes earlier grants stale).
+    Column("changes", JSONType, nullable=False),
+    Column("published_at", UTCDateTime(), nullable=False),
+)
+
+# The signed receipt returned for each consent change, kept so a person can list theirs.
+consent_receipts = Table(
+    "consent_receipts",
+    metadata,
+    Column("receipt_id", Uuid, primary_key=True),
+    Column(
+        "subject_id",
+        String(128),
+        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("notice_version", String(64), nullable=False),
+    Column("choices", JSONType, nullable=False),
+    Column("ledger_sequences", JSONType, nullable=False),
+    Column("evidence_id", Uuid, nullable=True),
+    Column("jws", Text, nullable=False),
+    Index("ix_consent_receipts_subject", "subject_id", "issued_at"),
+)
+
+# Signals received from elsewhere as they arrived (an IAB TCF string), kept as evidence.
+consent_evidence = Table(
+    "consent_evidence",
+    metadata,
+    Column("evidence_id", Uuid, primary_key=True),
+    Column(
+        "subject_id",
+        String(128),
+        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("kind", String(16), nullable=False),
+    Column("raw", Text, nullable=False),
+    Column("decoded", JSONType, nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+)
+
+# Objections to direct marketing (GDPR Art. 21(2)); only the subject can lift one.
+objections = Table(
+    "objections",
+    metadata,
+    Column("objection_id", Uuid, primary_key=True),
+    Column(
+        "subject_id",
+        String(128),
+        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("raised_at", UTCDateTime(), nullable=False),
+    Column("raised_via", String(16), nullable=False),
+    Column("lifted_at", UTCDateTime(), nullable=True),
+)

@@ -65,7 +65,7 @@ class PolicyTable:
 
     def code_of(self, subject: SubjectConsents) -> int:
         """The code of the subject's outcome, from the consent rules themselves."""
-        state = derive_state(subject.subject_id, subject.records)
+        state = derive_state(subject.subject_id, subject.records, self.purposes)
         level = derive_level(state, subject.attributes).level
         policy = signal_policy(level, state, self.purposes)
         key = (level, policy.event_types, policy.opted_in_sensitive, state.granted)
