@@ -32,6 +32,8 @@ from tactful.candidates.base import (
     IndexArray,
     Interactions,
     Recommender,
+    plain_history_weighting,
+    plain_value,
 )
 from tactful.errors import ModelNotTrained
 
@@ -78,6 +80,11 @@ class ALSRecommender(Recommender[ALSConfig]):
             "alpha": (0.5, 1.0, 2.0),
         }
     )
+    summary = (
+        "Describes each item by a few hidden taste traits learned from the activity all "
+        "shoppers consented to, works out your traits from your history when recommendations "
+        "are made, and shows the items that match them best. Your traits are not kept."
+    )
 
     def __init__(self, config: ALSConfig | None = None) -> None:
         super().__init__(config if config is not None else ALSConfig())
@@ -86,6 +93,31 @@ class ALSRecommender(Recommender[ALSConfig]):
         # The factors as trained, for the product over the whole catalog: it reads every
         # item's factors per request, and float32 halves those bytes (same rankings on ml-100k).
         self._y32: npt.NDArray[np.float32] | None = None
+
+    def parameters(self) -> list[tuple[str, str]]:
+        c = self.config
+        if c.binarize:
+            trust = f"an item you interacted with counts {plain_value(1.0 + c.alpha)} times as much"
+        else:
+            trust = (
+                f"an item you interacted with counts 1 + {plain_value(c.alpha)} times the "
+                "strength of your signal"
+            )
+        return [
+            ("Taste traits per item", str(c.factors)),
+            (
+                "Smoothing",
+                f"{plain_value(c.regularization)}: the higher it is, the more recommendations "
+                "follow patterns shared by many shoppers rather than by a few",
+            ),
+            ("Weight of what you did", f"{trust} as one you did not"),
+            ("Learning rounds", f"{c.iterations} passes over the consented activity"),
+            ("How your history counts", plain_history_weighting(c.binarize)),
+            ("Random start", f"fixed (seed {c.seed}): the same data gives the same model"),
+        ]
+
+    def counts_signal_strength(self) -> bool:
+        return not self.config.binarize
 
     # -- training ---------------------------------------------------------------------
     def fit(self, interactions: Interactions) -> Self:

@@ -100,10 +100,32 @@ class Recommender(ABC, Generic[ConfigT]):
     # The grid tuning searches: config field -> candidate values, tried in every combination
     # on a validation split carved from the training data. Empty: nothing to tune.
     search_space: ClassVar[Mapping[str, tuple[Any, ...]]] = MappingProxyType({})
+    # How the model picks items, in one or two sentences a consumer can follow; published
+    # as one of the recommender's main parameters (EU Digital Services Act Art. 27).
+    summary: ClassVar[str]
 
     def __init__(self, config: ConfigT) -> None:
         self.config = config
         self.item_ids: npt.NDArray[np.str_] | None = None
+
+    # -- plain-language description ---------------------------------------------------
+    def parameters(self) -> list[tuple[str, str]]:
+        """The live config as (label, value) pairs a person can read.
+
+        By default each config field with its description; recommenders override it with
+        wording for consumers, still computed from the config so it cannot go stale.
+        """
+        out: list[tuple[str, str]] = []
+        for name, field in type(self.config).model_fields.items():
+            value = plain_value(getattr(self.config, name))
+            label = name.replace("_", " ").capitalize()
+            out.append((label, f"{value} ({field.description})" if field.description else value))
+        return out
+
+    def counts_signal_strength(self) -> bool:
+        """Whether, under the live config, the strength of a signal (`EVENT_WEIGHTS`) moves
+        the scores; False when every interaction counts alike. Descriptive only."""
+        return True
 
     # -- training ---------------------------------------------------------------------
     @abstractmethod
@@ -179,6 +201,22 @@ class Recommender(ABC, Generic[ConfigT]):
         if self.item_ids is None:
             raise ModelNotTrained(f"The {self.name} recommender has not been trained.")
         return self.item_ids
+
+
+def plain_value(value: object) -> str:
+    """A config value as a person would write it: yes/no, 500 rather than 500.0."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def plain_history_weighting(binarize: bool) -> str:
+    """What a `binarize` switch means for the person whose history is read."""
+    if binarize:
+        return "every item in your history counts the same, whatever you did with it"
+    return "items you gave a stronger signal for count for more, by the strength of that signal"
 
 
 def top_k(scores: FloatArray, k: int, exclude: npt.NDArray[np.bool_] | None = None) -> IndexArray:

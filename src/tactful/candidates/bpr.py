@@ -58,6 +58,8 @@ from tactful.candidates.base import (
     IndexArray,
     Interactions,
     Recommender,
+    plain_history_weighting,
+    plain_value,
 )
 from tactful.errors import ModelNotTrained
 
@@ -115,12 +117,57 @@ class BPRRecommender(Recommender[BPRConfig]):
             "regularization": (0.003, 0.01, 0.03),
         }
     )
+    summary = (
+        "Learns, from the activity all shoppers consented to, to rank the items people chose "
+        "above the ones they passed over, describing each item by hidden taste traits; your "
+        "traits are worked out from your history when recommendations are made, and not kept."
+    )
 
     def __init__(self, config: BPRConfig | None = None) -> None:
         super().__init__(config if config is not None else BPRConfig())
         self._gram: Float64Array | None = None
         self._y: Float64Array | None = None
         self._b: Float64Array | None = None
+
+    def parameters(self) -> list[tuple[str, str]]:
+        c = self.config
+        if c.negative_flattening == 0:
+            spread = "none: items people passed over are drawn in proportion to their popularity"
+        else:
+            spread = (
+                f"{plain_value(c.negative_flattening)}: items people passed over are drawn more "
+                "evenly from the whole catalog, so less popular items are compared too"
+            )
+        if c.binarize:
+            history = plain_history_weighting(True)
+        else:
+            history = (
+                "learning counts every interaction the same; when recommending, "
+                + plain_history_weighting(False)
+            )
+        return [
+            ("Taste traits per item", str(c.factors)),
+            (
+                "Learning step size",
+                f"{plain_value(c.learning_rate)}: how far one example moves the model",
+            ),
+            (
+                "Smoothing",
+                f"{plain_value(c.regularization)}: the higher it is, the more recommendations "
+                "follow patterns shared by many shoppers rather than by a few",
+            ),
+            ("Learning rounds", f"{c.iterations} passes over the consented activity"),
+            ("Comparison with less popular items", spread),
+            (
+                "Steps to work out your traits",
+                f"{c.fold_in_steps}, each time you get recommendations",
+            ),
+            ("How your history counts", history),
+            ("Random start", f"fixed (seed {c.seed}): the same data gives the same model"),
+        ]
+
+    def counts_signal_strength(self) -> bool:
+        return not self.config.binarize
 
     # -- training ---------------------------------------------------------------------
     def fit(self, interactions: Interactions) -> Self:

@@ -33,6 +33,8 @@ from tactful.candidates.base import (
     IndexArray,
     Interactions,
     Recommender,
+    plain_history_weighting,
+    plain_value,
 )
 from tactful.errors import InvalidInput, ModelNotTrained
 
@@ -57,10 +59,27 @@ class EASERecommender(Recommender[EASEConfig]):
     name = "ease"
     config_type = EASEConfig
     search_space = MappingProxyType({"l2": (100.0, 200.0, 300.0, 500.0, 800.0, 1200.0)})
+    summary = (
+        "Finds items that people with a history like yours also chose, weighing everything "
+        "in your history together; learned from the activity all shoppers consented to."
+    )
 
     def __init__(self, config: EASEConfig | None = None) -> None:
         super().__init__(config if config is not None else EASEConfig())
         self._weights: FloatArray | None = None
+
+    def parameters(self) -> list[tuple[str, str]]:
+        return [
+            (
+                "Smoothing",
+                f"{plain_value(self.config.l2)}: the higher it is, the more recommendations "
+                "follow patterns shared by many shoppers rather than by a few",
+            ),
+            ("How your history counts", plain_history_weighting(self.config.binarize)),
+        ]
+
+    def counts_signal_strength(self) -> bool:
+        return not self.config.binarize
 
     # -- training ---------------------------------------------------------------------
     def fit(self, interactions: Interactions) -> Self:

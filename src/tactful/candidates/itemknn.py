@@ -31,6 +31,8 @@ from tactful.candidates.base import (
     IndexArray,
     Interactions,
     Recommender,
+    plain_history_weighting,
+    plain_value,
 )
 from tactful.errors import InvalidInput, ModelNotTrained
 
@@ -63,10 +65,36 @@ class ItemKNNRecommender(Recommender[ItemKNNConfig]):
     search_space = MappingProxyType(
         {"neighbors": (20, 50, 100, 200), "shrinkage": (0.0, 10.0, 50.0)}
     )
+    summary = (
+        "Recommends items often chosen by the same people as the items in your history "
+        "(people who chose this also chose that); learned from the activity all shoppers "
+        "consented to."
+    )
 
     def __init__(self, config: ItemKNNConfig | None = None) -> None:
         super().__init__(config if config is not None else ItemKNNConfig())
         self._sim: sparse.csr_array | None = None
+
+    def parameters(self) -> list[tuple[str, str]]:
+        n = self.config.neighbors
+        if self.config.shrinkage == 0:
+            damping = "none: similarity is taken as measured, however few people chose both items"
+        else:
+            damping = (
+                f"{plain_value(self.config.shrinkage)}: similarities between items few people "
+                "chose are toned down"
+            )
+        return [
+            (
+                "Neighbours considered",
+                f"the {n} most similar items" if n > 1 else "the most similar item",
+            ),
+            ("Damping of rarely shared items", damping),
+            ("How your history counts", plain_history_weighting(self.config.binarize)),
+        ]
+
+    def counts_signal_strength(self) -> bool:
+        return not self.config.binarize
 
     # -- training ---------------------------------------------------------------------
     def fit(self, interactions: Interactions) -> Self:

@@ -39,10 +39,25 @@ class PopularityRecommender(Recommender[PopularityConfig]):
     config_type = PopularityConfig
     search_space = MappingProxyType({"weighting": ("count", "sum")})
     personal = False
+    summary = (
+        "Shows the items most popular with shoppers overall: one list, the same for "
+        "everyone, counted from the activity shoppers allowed to be used. It uses no profile "
+        "of you."
+    )
 
     def __init__(self, config: PopularityConfig | None = None) -> None:
         super().__init__(config if config is not None else PopularityConfig())
         self._popularity: FloatArray | None = None
+
+    def parameters(self) -> list[tuple[str, str]]:
+        if self.config.weighting == "count":
+            measure = "the number of shoppers who interacted with the item"
+        else:
+            measure = "the total strength of all shoppers' signals for the item"
+        return [("Popularity measured by", measure)]
+
+    def counts_signal_strength(self) -> bool:
+        return self.config.weighting == "sum"
 
     def fit(self, interactions: Interactions) -> Self:
         matrix = interactions.matrix
