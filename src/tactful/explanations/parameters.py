@@ -387,7 +387,7 @@ def _status(name: str, info: ModelInfo | None, roles: list[str], popular_model: 
         return "Not trained yet: no recommendations can be made until it is."
     return (
         f"Not trained yet: until it is, the {popular_model} recommender is used at every "
-        "level. The settings shown are its defaults."
+        "level. The settings shown are this recommender's defaults."
     )
 
 
