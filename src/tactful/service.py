@@ -24,7 +24,7 @@ from sqlalchemy import Connection, select
 from tactful.candidates.base import Recommender
 from tactful.candidates.registry import build, load_model
 from tactful.consent.ledger import ConsentMethod, ConsentRecord, ConsentStatus, derive_state
-from tactful.consent.levels import PersonalizationLevel
+from tactful.consent.levels import PersonalizationLevel, derive_level
 from tactful.consent.notice import Notice
 from tactful.consent.signing import ReceiptSigner
 from tactful.domain.catalog import Item
@@ -34,6 +34,8 @@ from tactful.domain.subjects import AgeBand, Subject, SubjectAttributes
 from tactful.errors import FieldError, InvalidInput, ModelNotTrained, NotFound, Unauthorized
 from tactful.evaluation.tuning import TuningResult
 from tactful.evaluation.tuning import tune as tune_model
+from tactful.explanations.parameters import ModelInfo, recommender_parameters
+from tactful.explanations.why import why_decision, why_item
 from tactful.guardrails.filters import CatalogMasks
 from tactful.ingestion.batches import parse_rows, reject_unknown
 from tactful.ingestion.consents import ConsentChangeIn
@@ -48,6 +50,7 @@ from tactful.services.views import consent_view, ledger_view, notice_view
 from tactful.settings import Settings
 from tactful.storage import tables as t
 from tactful.storage.bulk import iter_event_columns, iter_subject_consents
+from tactful.storage.history import decisions_for
 from tactful.storage.receipts import objecting_subjects
 from tactful.storage.repository import ModelVersion, Store, StoredEvent
 from tactful.training.interactions import build_training_data
@@ -387,6 +390,84 @@ class Tactful:
         if found is None:
             raise NotFound(f"No decision {decision_id}.")
         return found
+
+    def decisions_of(
+        self, subject_id: str, limit: int = 20, before: str | None = None
+    ) -> dict[str, Any]:
+        """A subject's past decisions, newest first, in pages of `limit`."""
+        errors = []
+        if not 1 <= limit <= 100:
+            errors.append(FieldError("limit", "must be between 1 and 100"))
+        moment = None
+        if before is not None:
+            try:
+                moment = datetime.fromisoformat(before)
+            except ValueError:
+                errors.append(FieldError("before", "must be an ISO 8601 date-time"))
+            else:
+                if moment.tzinfo is None:
+                    errors.append(FieldError("before", "must carry a time zone"))
+        if errors:
+            raise InvalidInput("The decision list request is invalid.", errors)
+        with self.store.reading() as conn:
+            self._subject(conn, subject_id)
+            records = decisions_for(conn, subject_id, limit, moment)
+        return {
+            "decisions": [
+                {
+                    "decision_id": r["decision_id"],
+                    "created_at": r["created_at"],
+                    "surface": r["surface"],
+                    "level": r["level"],
+                    "personalized": r["personalized"],
+                    "items": [{"item_id": i["item_id"], "title": i["title"]} for i in r["items"]],
+                }
+                for r in records
+            ],
+            "next_before": records[-1]["created_at"] if len(records) == limit else None,
+        }
+
+    def why(self, subject_id: str, decision_id: str, item_id: str | None = None) -> dict[str, Any]:
+        """ "Why am I seeing this?" for one of the subject's own decisions (or one item)."""
+        try:
+            record = self.decision(decision_id)
+        except NotFound:
+            record = None
+        # Another person's decision is answered exactly like a missing one.
+        if record is None or record["subject_id"] != subject_id:
+            raise NotFound(f"No decision {decision_id} for this person.")
+        with self.store.reading() as conn:
+            subject = self._subject(conn, subject_id)
+            records = self.store.consents_for(conn, subject_id)
+        catalog = self.purposes
+        state = derive_state(subject_id, records, catalog)
+        level_now = derive_level(state, subject.attributes).level.value
+        if item_id is None:
+            return why_decision(record, catalog, state, level_now)
+        for item in record["items"]:
+            if item["item_id"] == item_id:
+                return why_item(record, item, catalog, state, level_now)
+        raise NotFound(f"Item {item_id!r} was not part of decision {decision_id}.")
+
+    def main_parameters(self) -> dict[str, Any]:
+        """The recommenders' main parameters, generated from the live configuration."""
+        names = [POPULARITY, self.settings.personal_model]
+        with self.store.reading() as conn:
+            latest = {name: self.store.latest_model(conn, name) for name in names}
+        models = {
+            name: None
+            if mv is None
+            else ModelInfo(mv.name, mv.version, mv.config, mv.created_at, mv.trained_on)
+            for name, mv in latest.items()
+        }
+        return recommender_parameters(
+            purposes=self.purposes,
+            models=models,
+            personal_model=self.settings.personal_model,
+            popular_model=POPULARITY,
+            history_limit=self.settings.history_limit,
+            max_k=self.settings.max_k,
+        )
 
     # -- models -----------------------------------------------------------------------
     def train(

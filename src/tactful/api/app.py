@@ -12,7 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from tactful import __version__
 from tactful.api import problems
 from tactful.api.limits import BodySizeLimit
-from tactful.api.routes import consents, decisions, health, ingest, models
+from tactful.api.routes import consents, decisions, health, ingest, me, models, transparency
 from tactful.service import Tactful
 from tactful.settings import Settings, load_settings
 
@@ -38,13 +38,17 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
     app.state.tactful = service
     app.state.api_key = settings.operator_api_key()
     problems.install(app)
-    for module in (health, ingest, consents, decisions, models):
+    for module in (health, ingest, consents, decisions, models, me, transparency):
         app.include_router(module.router)
     # Inside the body limit: the lane answers only what the route would answer alike.
     app.add_middleware(decisions.RecommendationsLane)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     _document_operator_auth(app)
     return app
+
+
+# Documents anyone may read (see `routes.transparency`).
+PUBLIC_PATHS = ("/v1/notice", "/v1/transparency/", "/v1/receipts/verify")
 
 
 def _document_operator_auth(app: FastAPI) -> None:
@@ -62,11 +66,17 @@ def _document_operator_auth(app: FastAPI) -> None:
             schema.setdefault("components", {})["securitySchemes"] = {
                 "operatorKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
                 "operatorBearer": {"type": "http", "scheme": "bearer"},
+                "subjectToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
             }
             for path, operations in schema.get("paths", {}).items():
-                if path.startswith("/v1/"):
-                    for operation in operations.values():
-                        operation["security"] = [{"operatorKey": []}, {"operatorBearer": []}]
+                if path.startswith("/v1/me"):
+                    security: list[dict[str, list[str]]] = [{"subjectToken": []}]
+                elif path.startswith("/v1/") and not path.startswith(PUBLIC_PATHS):
+                    security = [{"operatorKey": []}, {"operatorBearer": []}]
+                else:
+                    continue
+                for operation in operations.values():
+                    operation["security"] = security
             app.openapi_schema = schema
         return app.openapi_schema
 

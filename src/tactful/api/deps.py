@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from tactful.errors import Unauthorized
 from tactful.service import Tactful
@@ -44,3 +44,35 @@ async def require_operator(request: Request) -> None:
 
 Service = Annotated[Tactful, Depends(get_service)]
 Operator = Depends(require_operator)
+
+
+def gpc_signal(request: Request) -> bool:
+    """Whether the request carries Global Privacy Control (`Sec-GPC: 1`)."""
+    return request.headers.get("sec-gpc", "").strip() == "1"
+
+
+def honour_gpc(service: Tactful, subject_id: str, request: Request, response: Response) -> bool:
+    """Apply a GPC signal for this subject before anything else; say so in the response."""
+    if not gpc_signal(request):
+        return False
+    outcome = service.apply_gpc(subject_id)
+    response.headers["Tactful-GPC"] = "honoured"
+    if outcome is not None and outcome.get("receipt"):
+        response.headers["Tactful-GPC-Receipt"] = outcome["receipt"]["receipt_id"]
+    return True
+
+
+def current_subject(request: Request, response: Response) -> str:
+    """The subject a consumer request's token is bound to (a plain function: it reads the
+    store, so FastAPI runs it in the thread pool)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("A subject token is required: Authorization: Bearer <token>.")
+    service: Tactful = request.app.state.tactful
+    subject_id = service.subject_of_token(token.strip())
+    honour_gpc(service, subject_id, request, response)
+    return subject_id
+
+
+Me = Annotated[str, Depends(current_subject)]
+GPC = Annotated[bool, Depends(gpc_signal)]

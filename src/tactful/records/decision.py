@@ -10,6 +10,7 @@ from typing import Any
 
 from tactful.consent.levels import PersonalizationLevel
 from tactful.explanations.reasons import Explanation
+from tactful.explanations.why import TRANSPARENCY_PATH
 
 
 def new_decision_id() -> str:
@@ -91,5 +92,7 @@ class DecisionRecord:
             ],
             "held_back": dict(self.held_back),
             "notes": list(self.notes),
+            # DSA Art. 27: every decision points to the recommender's main parameters.
+            "main_parameters": TRANSPARENCY_PATH,
             "created_at": self.created_at.isoformat(),
         }
