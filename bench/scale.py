@@ -362,7 +362,7 @@ def load(service: Tactful, shop: Shop, sample: int, report: dict[str, Any]) -> N
         service.ingest_items(rows)
     for rows in subject_rows(shop):
         service.ingest_subjects(rows)
-    notice = service.settings.notice_version
+    notice = service.notice_version
     n_consents = 0
     for chunk in batches(consent_records(shop, notice, withdrawals=False), shop.batch):
         n_consents += service.import_consents(chunk)

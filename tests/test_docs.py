@@ -35,7 +35,13 @@ def test_operator_operations_declare_the_key(tmp_path: Path) -> None:
     spec = app.openapi()
     schemes = spec["components"]["securitySchemes"]
     assert schemes["operatorKey"] == {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+    public = ("/v1/notice", "/v1/transparency/", "/v1/receipts/verify")
     for path, operations in spec["paths"].items():
         for operation in operations.values():
-            secured = "security" in operation
-            assert secured == path.startswith("/v1/"), path
+            security = operation.get("security")
+            if path.startswith("/v1/me"):
+                assert security == [{"subjectToken": []}], path
+            elif path.startswith("/v1/") and not path.startswith(public):
+                assert {"operatorKey": []} in security, path
+            else:
+                assert security is None, path

@@ -44,7 +44,9 @@ from tactful.ingestion.schemas import ID_PATTERN, EventIn, ItemIn, SubjectIn
 from tactful.pipeline.decide import DecisionContext, DecisionRequest, decide
 from tactful.pipeline.models import ModelHandle
 from tactful.services.consents import Choice, ConsentService, Outcome
+from tactful.services.inventory import subject_inventory
 from tactful.services.notices import NoticeRegistry, notice_from
+from tactful.services.retention import run_retention
 from tactful.services.tokens import SubjectTokens
 from tactful.services.views import consent_view, ledger_view, notice_view
 from tactful.settings import Settings
@@ -448,6 +450,29 @@ class Tactful:
             if item["item_id"] == item_id:
                 return why_item(record, item, catalog, state, level_now)
         raise NotFound(f"Item {item_id!r} was not part of decision {decision_id}.")
+
+    def inventory(self, subject_id: str) -> dict[str, Any]:
+        """What is held about the subject: categories, sources, purposes, retention, roles."""
+        with self.store.reading() as conn:
+            subject = self._subject(conn, subject_id)
+            return subject_inventory(
+                conn,
+                subject,
+                self.notices.current(conn).notice,
+                self.notices.catalog(conn),
+                self.settings.decision_retention_days,
+            )
+
+    def run_retention(self, *, dry_run: bool = False) -> dict[str, Any]:
+        """Delete (or, dry, count) what has outlived its purposes' retention."""
+        report = run_retention(
+            self.store,
+            self.purposes,
+            self.clock(),
+            self.settings.decision_retention_days,
+            dry_run=dry_run,
+        )
+        return report.as_dict()
 
     def main_parameters(self) -> dict[str, Any]:
         """The recommenders' main parameters, generated from the live configuration."""

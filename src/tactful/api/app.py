@@ -14,6 +14,7 @@ from tactful.api import problems
 from tactful.api.limits import BodySizeLimit
 from tactful.api.routes import consents, decisions, health, ingest, me, models, transparency
 from tactful.service import Tactful
+from tactful.services.retention import RetentionSchedule
 from tactful.settings import Settings, load_settings
 
 
@@ -25,7 +26,15 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.tactful is None:
             app.state.tactful = Tactful(settings)
+        schedule = None
+        if owned and settings.retention_interval_seconds > 0:
+            schedule = RetentionSchedule(
+                app.state.tactful.run_retention, settings.retention_interval_seconds
+            )
+            schedule.start()
         yield
+        if schedule is not None:
+            schedule.stop()
         if owned:
             app.state.tactful.close()
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tactful.errors import InvalidInput, TactfulError
-from tactful.settings import Settings, load_settings
+from tactful.cli import consenting
+from tactful.cli.common import DataDir, console, err_console, fail, progress, settings_for
+from tactful.errors import TactfulError
+from tactful.settings import Settings
 
 app = typer.Typer(
     name="tactful",
@@ -23,41 +23,11 @@ app = typer.Typer(
 )
 import_app = typer.Typer(help="Import items, subjects, events or a MovieLens dataset.")
 app.add_typer(import_app, name="import")
-console = Console()
-err_console = Console(stderr=True)
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Data directory (default: $TACTFUL_DATA_DIR or ./var)."),
-]
+consenting.register(app)
 
 
 def _settings(data_dir: Path | None) -> Settings:
-    overrides: dict[str, Any] = {}
-    if data_dir is not None:
-        overrides["data_dir"] = data_dir
-    return load_settings(**overrides)
-
-
-def progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-    )
-
-
-def fail(exc: TactfulError) -> None:
-    err_console.print(f"[red]error:[/red] {exc.detail}")
-    if isinstance(exc, InvalidInput):
-        for error in exc.errors[:50]:
-            where = f"row {error.row}: " if error.row is not None else ""
-            err_console.print(f"  - {where}{error.field}: {error.message}")
-        if len(exc.errors) > 50:
-            err_console.print(f"  ... and {len(exc.errors) - 50} more")
-    raise typer.Exit(code=2)
+    return settings_for(data_dir)
 
 
 @app.command()

@@ -24,7 +24,7 @@ def _batches(rows: Sequence[T]) -> list[Sequence[T]]:
 
 def build_demo(settings: Settings, *, small: bool = False) -> dict[str, float]:
     """Generate the demo store into an empty data directory and train; returns timings."""
-    from tactful.cli import progress
+    from tactful.cli.common import progress
     from tactful.demo.generator import DemoConfig, generate
 
     timings: dict[str, float] = {}

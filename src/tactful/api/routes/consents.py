@@ -82,3 +82,8 @@ def get_receipt(subject_id: str, receipt_id: str, service: Service) -> dict[str,
 )
 def post_token(subject_id: str, service: Service, body: TokenIn | None = None) -> dict[str, Any]:
     return service.issue_token(subject_id, (body or TokenIn()).ttl_seconds)
+
+
+@router.get("/{subject_id}/inventory", summary="What is held about the subject, and why")
+def get_inventory(subject_id: str, service: Service) -> dict[str, Any]:
+    return service.inventory(subject_id)

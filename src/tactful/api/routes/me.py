@@ -153,3 +153,8 @@ def why_decision(subject_id: Me, decision_id: str, service: Service) -> dict[str
 @router.get("/decisions/{decision_id}/items/{item_id}", summary="Why am I seeing this item?")
 def why_item(subject_id: Me, decision_id: str, item_id: str, service: Service) -> dict[str, Any]:
     return service.why(subject_id, decision_id, item_id)
+
+
+@router.get("/inventory", summary="What is held about me, from where, why and until when")
+def my_inventory(subject_id: Me, service: Service) -> dict[str, Any]:
+    return service.inventory(subject_id)

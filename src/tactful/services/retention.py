@@ -1,0 +1,111 @@
+"""Retention: each event lives as long as the longest retention among the purposes that
+justified storing it (as the notice in force states them now, so a shortened retention
+applies to what is already held); decision records live `decision_retention_days`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tactful.domain.purposes import PurposeCatalog
+from tactful.storage import retention as stored
+from tactful.storage.repository import Store
+
+log = logging.getLogger("tactful.retention")
+
+
+@dataclass
+class RetentionReport:
+    ran_at: datetime
+    dry_run: bool
+    events: list[dict[str, Any]] = field(default_factory=list)
+    decisions: int = 0
+
+    @property
+    def events_total(self) -> int:
+        return sum(int(e["count"]) for e in self.events)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ran_at": self.ran_at.isoformat(),
+            "dry_run": self.dry_run,
+            "events_deleted" if not self.dry_run else "events_expired": self.events_total,
+            "events": self.events,
+            "decisions_deleted" if not self.dry_run else "decisions_expired": self.decisions,
+        }
+
+
+def retention_days(purposes: list[str], catalog: PurposeCatalog) -> int:
+    """The longest retention among the purposes still declared; 0 when none is (a purpose
+    retired from the notice justifies keeping nothing)."""
+    return max((catalog.by_code[p].retention_days for p in purposes if p in catalog), default=0)
+
+
+def run_retention(
+    store: Store,
+    catalog: PurposeCatalog,
+    now: datetime,
+    decision_retention_days: int,
+    *,
+    dry_run: bool = False,
+) -> RetentionReport:
+    report = RetentionReport(now, dry_run)
+    with store.transaction() as conn:
+        for purposes in stored.purpose_sets(conn):
+            days = retention_days(purposes, catalog)
+            cutoff = now - timedelta(days=days)
+            count = (
+                stored.expired_events(conn, purposes, cutoff)
+                if dry_run
+                else stored.delete_events(conn, purposes, cutoff)
+            )
+            if count:
+                report.events.append(
+                    {
+                        "purposes": purposes,
+                        "retention_days": days,
+                        "before": cutoff.isoformat(),
+                        "count": count,
+                    }
+                )
+        cutoff = now - timedelta(days=decision_retention_days)
+        report.decisions = (
+            stored.expired_decisions(conn, cutoff)
+            if dry_run
+            else stored.delete_decisions(conn, cutoff)
+        )
+    if not dry_run:
+        log.info(
+            "retention: deleted %d events and %d decision records",
+            report.events_total,
+            report.decisions,
+        )
+    return report
+
+
+class RetentionSchedule:
+    """Runs `job` every `interval` seconds on a daemon thread until stopped."""
+
+    def __init__(self, job: Callable[[], object], interval: float) -> None:
+        self.job = job
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="tactful-retention", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.job()
+            except Exception:
+                log.exception("retention run failed; retrying at the next interval")
