@@ -97,7 +97,12 @@ class Tactful:
         self.store = store or Store.open(settings.resolved_database_url)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.notices = NoticeRegistry(self.store, self.clock)
-        self.notices.publish(notice or notice_from(settings.notice_file))
+        if notice is not None or settings.notice_file is not None:
+            self.notices.publish(notice or notice_from(settings.notice_file))
+        elif not self.notices.refresh():
+            # The packaged notice only starts an empty store; after that the store's
+            # newest version stands until the operator publishes their own file.
+            self.notices.publish(notice_from(None))
         self.signer = ReceiptSigner.load_or_create(
             settings.resolved_receipt_key_file, create=settings.environment == "development"
         )

@@ -53,8 +53,9 @@ class Settings(BaseSettings):
     )
     notice_file: Path | None = Field(
         None,
-        description="The privacy notice and purpose taxonomy (TOML); default: the one shipped "
-        "in tactful/defaults/notice.toml. Published at start; a change needs a new version.",
+        description="The privacy notice and purpose taxonomy (TOML), published at start; a "
+        "change needs a new version. Unset: the store's newest published version stands (an "
+        "empty store starts with the one shipped in tactful/defaults/notice.toml).",
     )
     receipt_key_file: Path | None = Field(
         None,

@@ -91,6 +91,8 @@ class NoticeRegistry:
         return history
 
     def _remember(self, history: list[PublishedNotice]) -> None:
+        if not history:
+            return
         catalog = catalog_in_force(history)
         with self._lock:
             self._history, self._catalog = history, catalog
