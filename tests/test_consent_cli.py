@@ -96,7 +96,8 @@ def test_publishing_a_widened_notice_reports_the_stale_purposes(
     assert "personalization.explicit: uses more data: browsing_history" in published.stdout
 
     versions = tactful(settings, "notice", "versions")
-    assert "2026-11-01" in versions.stdout and "2027-01-01" in versions.stdout
+    assert "2026-11-01" in versions.stdout
+    assert "2027-01-01" in versions.stdout
 
     # Same version, other content: refused, with the reason.
     notice_file.write_text(widened.replace("Marketing messages", "Offers"))

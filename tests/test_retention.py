@@ -43,7 +43,11 @@ def service(settings: Settings, clock: Clock) -> Iterator[Tactful]:
     svc.add_subjects([Subject(s, SubjectAttributes()) for s in ("viewer", "counted", "buyer")])
     grants = {
         "viewer": ["personalization.explicit", "personalization.behavioral"],
-        "counted": ["personalization.explicit", "personalization.behavioral", "analytics.aggregate"],
+        "counted": [
+            "personalization.explicit",
+            "personalization.behavioral",
+            "analytics.aggregate",
+        ],
         "buyer": ["personalization.explicit"],
     }
     for subject, purposes in grants.items():
