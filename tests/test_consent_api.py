@@ -315,10 +315,18 @@ def test_gpc_headers_on_a_receipt_download(client: TestClient) -> None:
     assert response.headers.get("Tactful-GPC-Receipt") in _receipt_ids(client, "carol")
 
 
-def test_gpc_support_is_published(client: TestClient) -> None:
-    body = _ok(client.get("/.well-known/gpc.json"))
-    assert body["gpc"] is True
-    assert body["lastUpdate"] == T0.date().isoformat()
+def test_gpc_relayed_by_the_operator_and_published(client: TestClient) -> None:
+    relayed = _ok(client.post("/v1/subjects/bob/gpc", headers=OPERATOR))
+    assert (relayed["gpc"], relayed["changed"]) == ("honoured", True)
+    assert _purpose(relayed, ADS)["status"] == "denied"
+    assert [(r["purpose"], r["method"]) for r in _history(client, "bob")] == [(ADS, "gpc")]
+    again = _ok(client.post("/v1/subjects/bob/gpc", headers=OPERATOR))
+    assert again["changed"] is False
+    assert len(_history(client, "bob")) == 1
+
+    published = client.get("/.well-known/gpc.json")  # public: no credential
+    assert published.status_code == 200
+    assert published.json() == {"gpc": True, "lastUpdate": T0.date().isoformat()}
 
 
 @pytest.mark.xfail(
