@@ -300,11 +300,6 @@ def test_gpc_is_honoured_on_every_consumer_route(client: TestClient) -> None:
         ), path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: /v1/me/receipts/{id}?download=true returns a Response directly, so the "
-    "Tactful-GPC headers the token dependency set are dropped although GPC was applied",
-)
 def test_gpc_headers_on_a_receipt_download(client: TestClient) -> None:
     token = _token(client, "carol")
     grant = _ok(client.put("/v1/me/consents", json=_choices((ADS, "granted")), headers=_me(token)))
@@ -330,12 +325,6 @@ def test_gpc_relayed_by_the_operator_and_published(client: TestClient) -> None:
     assert published.json() == {"gpc": True, "lastUpdate": T0.date().isoformat()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: when a /v1/me request carrying Sec-GPC: 1 then fails (here a 409), the GPC "
-    "withdrawal it applied stays recorded but the problem response lacks the Tactful-GPC "
-    "headers, so the person is not told of the change nor given its receipt",
-)
 def test_gpc_headers_on_a_refused_change(client: TestClient) -> None:
     token = _token(client, "carol")
     _ok(client.put("/v1/me/consents", json=_choices((ADS, "granted")), headers=_me(token)))
@@ -765,12 +754,6 @@ def test_why_am_i_seeing_this_and_its_controls(client: TestClient) -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: GET /v1/me/decisions pages by created_at alone (storage/history.py: "
-    "created_at < before), so decisions recorded in the same instant as the last one on a "
-    "page are never listed",
-)
 def test_paging_through_my_decisions_lists_each_once(client: TestClient) -> None:
     token = _token(client, "alice")
     made = [

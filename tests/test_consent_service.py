@@ -315,3 +315,27 @@ def test_token_lifetimes_and_binding(settings: Settings, service: Tactful, clock
     clock.advance(most)
     with pytest.raises(Unauthorized):
         service.subject_of_token(longest["token"])
+
+
+def test_an_import_naming_an_unpublished_notice_version_is_refused_whole(
+    settings: Settings,
+) -> None:
+    service = Tactful(settings)
+    try:
+        service.ingest_subjects([{"subject_id": "alice"}])
+        now = datetime.now(UTC)
+        good = ConsentRecord(
+            "alice", "personalization.explicit", ConsentStatus.GRANTED,
+            service.notice_version, ConsentMethod.IMPORT, now,
+        )  # fmt: skip
+        bad = ConsentRecord(
+            "alice", "analytics.aggregate", ConsentStatus.GRANTED,
+            "1999-01-01", ConsentMethod.IMPORT, now,
+        )  # fmt: skip
+        with pytest.raises(InvalidInput) as refused:
+            service.import_consents([good, bad])
+        assert refused.value.errors[0].row == 1
+        assert service.consents("alice")["history"] == []
+        assert service.import_consents([good]) == 1
+    finally:
+        service.close()

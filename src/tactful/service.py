@@ -195,6 +195,17 @@ class Tactful:
         """
         purposes = self.purposes
         purposes.require_known({r.purpose for r in records})
+        published = {p.notice.version for p in self.notices.history()}
+        unknown = [
+            FieldError("notice_version", f"{r.notice_version!r} was never published", row=n)
+            for n, r in enumerate(records)
+            if r.notice_version not in published
+        ]
+        if unknown:
+            raise InvalidInput(
+                "Consents name a notice version that was never published; nothing was stored.",
+                unknown[:100],
+            )
         with self.store.transaction() as conn:
             known = self.store.existing_subject_ids(conn, (r.subject_id for r in records))
             reject_unknown(
@@ -405,20 +416,18 @@ class Tactful:
         errors = []
         if not 1 <= limit <= 100:
             errors.append(FieldError("limit", "must be between 1 and 100"))
-        moment = None
+        cursor = None
         if before is not None:
-            try:
-                moment = datetime.fromisoformat(before)
-            except ValueError:
-                errors.append(FieldError("before", "must be an ISO 8601 date-time"))
-            else:
-                if moment.tzinfo is None:
-                    errors.append(FieldError("before", "must carry a time zone"))
+            cursor = _page_cursor(before)
+            if cursor is None:
+                errors.append(
+                    FieldError("before", "must be a next_before value or an ISO 8601 date-time")
+                )
         if errors:
             raise InvalidInput("The decision list request is invalid.", errors)
         with self.store.reading() as conn:
             self._subject(conn, subject_id)
-            records = decisions_for(conn, subject_id, limit, moment)
+            records = decisions_for(conn, subject_id, limit, cursor)
         return {
             "decisions": [
                 {
@@ -431,7 +440,9 @@ class Tactful:
                 }
                 for r in records
             ],
-            "next_before": records[-1]["created_at"] if len(records) == limit else None,
+            "next_before": f"{records[-1]['created_at']}~{records[-1]['decision_id']}"
+            if len(records) == limit
+            else None,
         }
 
     def why(self, subject_id: str, decision_id: str, item_id: str | None = None) -> dict[str, Any]:
@@ -638,6 +649,19 @@ class Tactful:
             r.subject_id: SubjectAttributes(age_band=AgeBand(r.age_band) if r.age_band else None)
             for r in rows
         }
+
+
+def _page_cursor(before: str) -> tuple[datetime, uuid.UUID | None] | None:
+    """`time~decision id` as `decisions_of` hands it out, or a bare time with a zone."""
+    moment_text, _, id_text = before.partition("~")
+    try:
+        moment = datetime.fromisoformat(moment_text)
+        last_id = uuid.UUID(id_text) if id_text else None
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment, last_id
 
 
 def _tuning_summary(tuning: TuningResult | None) -> dict[str, Any] | None:

@@ -56,10 +56,20 @@ def honour_gpc(service: Tactful, subject_id: str, request: Request, response: Re
     if not gpc_signal(request):
         return False
     outcome = service.apply_gpc(subject_id)
-    response.headers["Tactful-GPC"] = "honoured"
+    headers = {"Tactful-GPC": "honoured"}
     if outcome is not None and outcome.get("receipt"):
-        response.headers["Tactful-GPC-Receipt"] = outcome["receipt"]["receipt_id"]
+        headers["Tactful-GPC-Receipt"] = outcome["receipt"]["receipt_id"]
+    response.headers.update(headers)
+    # Kept on the request too: an error response or a file download is a new response,
+    # and the signal was honoured all the same (see `problems` and `gpc_headers`).
+    request.state.gpc_headers = headers
     return True
+
+
+def gpc_headers(request: Request) -> dict[str, str]:
+    """The GPC headers this request earned, for responses built outside the route's own."""
+    headers: dict[str, str] = getattr(request.state, "gpc_headers", {})
+    return headers
 
 
 def current_subject(request: Request, response: Response) -> str:

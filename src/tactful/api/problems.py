@@ -61,7 +61,10 @@ def _for_error(request: Request, exc: TactfulError) -> JSONResponse:
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidInput):
         extra["errors"] = [e.as_dict() for e in exc.errors]
-    return problem(status, slug, exc.title, exc.detail, request.url.path, **extra)
+    response = problem(status, slug, exc.title, exc.detail, request.url.path, **extra)
+    # A Global Privacy Control signal honoured before the failure stays honoured: say so.
+    response.headers.update(getattr(request.state, "gpc_headers", {}))
+    return response
 
 
 def _field(loc: tuple[Any, ...]) -> str:

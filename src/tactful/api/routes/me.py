@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from tactful.api.deps import GPC, Me, Service
+from tactful.api.deps import GPC, Me, Service, gpc_headers
 from tactful.consent.ledger import ConsentMethod
 from tactful.consent.levels import PersonalizationLevel
 from tactful.ingestion.consents import ConsentChoiceIn
@@ -113,6 +113,7 @@ def my_receipt(
     subject_id: Me,
     receipt_id: str,
     service: Service,
+    request: Request,
     download: Annotated[bool, Query(description="Answer the bare JWS as a file.")] = False,
 ) -> Any:
     found = service.receipt(subject_id, receipt_id)
@@ -120,7 +121,10 @@ def my_receipt(
         return Response(
             found["jws"],
             media_type="application/jose",
-            headers={"Content-Disposition": f'attachment; filename="receipt-{receipt_id}.jws"'},
+            headers={
+                "Content-Disposition": f'attachment; filename="receipt-{receipt_id}.jws"',
+                **gpc_headers(request),
+            },
         )
     return found
 
