@@ -11,15 +11,14 @@ data uses it corresponds to, so consent collected elsewhere can be mapped onto i
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from types import MappingProxyType
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tactful.defaults import notice_document
 from tactful.domain.catalog import SENSITIVE_CATEGORIES
 from tactful.domain.events import DataCategory
 from tactful.errors import FieldError, InvalidInput
@@ -185,10 +184,7 @@ class PurposeCatalog:
         return frozenset(p.code for p in self.by_code.values() if category in p.data_categories)
 
 
-def _packaged() -> PurposeCatalog:
-    text = resources.files("tactful.defaults").joinpath("notice.toml").read_text("utf-8")
-    return PurposeCatalog(MappingProxyType(purposes_from_config(tomllib.loads(text)["purposes"])))
-
-
 # The purposes of the notice shipped with Tactful (`tactful/defaults/notice.toml`).
-DEFAULT_PURPOSES = _packaged()
+DEFAULT_PURPOSES = PurposeCatalog(
+    MappingProxyType(purposes_from_config(notice_document()["purposes"]))
+)

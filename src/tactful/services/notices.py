@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-import tomllib
 from collections.abc import Callable
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -21,6 +19,7 @@ from tactful.consent.notice import (
     material_changes,
     parse_notice,
 )
+from tactful.defaults import notice_document
 from tactful.domain.purposes import PurposeCatalog
 from tactful.errors import Conflict
 from tactful.storage import notices as stored
@@ -31,8 +30,7 @@ CACHE_SECONDS = 1.0
 
 
 def packaged_notice() -> Notice:
-    text = resources.files("tactful.defaults").joinpath("notice.toml").read_text("utf-8")
-    return parse_notice(tomllib.loads(text), "packaged notice")
+    return parse_notice(notice_document(), "packaged notice")
 
 
 def notice_from(path: Path | None) -> Notice:
