@@ -6,6 +6,8 @@
     ├── NotFound                a named subject, item, decision or model does not exist
     ├── Conflict                the request clashes with what is stored
     ├── Unauthorized            no or wrong credentials
+    ├── Forbidden               valid credentials, but not allowed to do this
+    ├── RateLimited             too many requests from one key or token
     ├── ModelNotTrained         a recommender was asked to score before any training run
     └── StoreUnavailable        the database cannot be reached
 
@@ -67,6 +69,18 @@ class Conflict(TactfulError):
 
 class Unauthorized(TactfulError):
     title = "Unauthorized"
+
+
+class Forbidden(TactfulError):
+    title = "Forbidden"
+
+
+class RateLimited(TactfulError):
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class ModelNotTrained(TactfulError):

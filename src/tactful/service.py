@@ -30,7 +30,7 @@ from tactful.consent.signing import ReceiptSigner
 from tactful.domain.catalog import Item
 from tactful.domain.events import Event, EventType
 from tactful.domain.purposes import PurposeCatalog
-from tactful.domain.subjects import AgeBand, Subject, SubjectAttributes
+from tactful.domain.subjects import AgeBand, Identity, Subject, SubjectAttributes
 from tactful.errors import FieldError, InvalidInput, ModelNotTrained, NotFound, Unauthorized
 from tactful.evaluation.tuning import TuningResult
 from tactful.evaluation.tuning import tune as tune_model
@@ -43,7 +43,11 @@ from tactful.ingestion.minimisation import minimise
 from tactful.ingestion.schemas import ID_PATTERN, EventIn, ItemIn, SubjectIn
 from tactful.pipeline.decide import DecisionContext, DecisionRequest, decide
 from tactful.pipeline.models import ModelHandle
+from tactful.services.access import ApiKeys
+from tactful.services.audit import AuditLog
+from tactful.services.complaints import ComplaintService
 from tactful.services.consents import Choice, ConsentService, Outcome
+from tactful.services.identity import SubjectCipher, load_master_key
 from tactful.services.inventory import subject_inventory
 from tactful.services.notices import NoticeRegistry, notice_from
 from tactful.services.retention import run_retention
@@ -52,7 +56,10 @@ from tactful.services.views import consent_view, ledger_view, notice_view
 from tactful.settings import Settings
 from tactful.storage import tables as t
 from tactful.storage.bulk import iter_event_columns, iter_subject_consents
+from tactful.storage.complaints import suppressed_items
 from tactful.storage.history import decisions_for
+from tactful.storage.identity import put_identities, sealed_identity
+from tactful.storage.keyring import Keyring
 from tactful.storage.receipts import objecting_subjects
 from tactful.storage.repository import ModelVersion, Store, StoredEvent
 from tactful.training.interactions import build_training_data
@@ -112,6 +119,19 @@ class Tactful:
         self.consent = ConsentService(
             self.store, self.notices, self.signer, self.clock, settings.tcf_vendor_id
         )
+        self.keyring = Keyring.open(settings.resolved_keyring_url)
+        self.cipher = SubjectCipher(load_master_key(settings), self.keyring, self.clock)
+        self.audit = AuditLog(
+            self.store,
+            self.signer,
+            self.clock,
+            settings.audit_checkpoint_every,
+            self.cipher.fingerprint,
+        )
+        self.complaints = ComplaintService(
+            self.store, self.cipher, self.audit, self.clock, settings.complaint_days
+        )
+        self.keys = ApiKeys(self.store, self.audit, self.clock, settings.operator_api_key())
         self._lock = threading.Lock()
         self._catalog: dict[str, Item] = {}
         self._catalog_stamp: object = None
@@ -122,6 +142,7 @@ class Tactful:
 
     def close(self) -> None:
         self.store.close()
+        self.keyring.close()
 
     @property
     def purposes(self) -> PurposeCatalog:
@@ -156,9 +177,35 @@ class Tactful:
         return self.add_subjects([r.to_domain() for r in parsed])
 
     def add_subjects(self, batch: Sequence[Subject]) -> IngestResult:
+        # Sealed before the transaction: a new data key is written to the keyring, which is
+        # not part of it (a key left behind by a failed batch seals nothing and is swept).
+        sealed = [
+            (s.subject_id, self.cipher.master.key_id, self._seal_identity(s.subject_id, s.identity))
+            for s in batch
+            if s.identity is not None
+        ]
         with self.store.transaction() as conn:
             created, updated = self.store.upsert_subjects(conn, batch)
+            put_identities(conn, sealed, self.clock())
         return IngestResult("subjects", len(batch), created=created, updated=updated)
+
+    def _seal_identity(self, subject_id: str, identity: Identity) -> bytes:
+        return self.cipher.seal(subject_id, "identity", json.dumps(identity.as_dict()).encode())
+
+    def identity(self, subject_id: str) -> Identity | None:
+        """The subject's identifying fields, opened; None when none are held."""
+        with self.store.reading() as conn:
+            self._subject(conn, subject_id)
+            sealed = sealed_identity(conn, subject_id)
+        if sealed is None:
+            return None
+        opened = self.cipher.open_or_none(subject_id, "identity", sealed)
+        if opened is None:
+            return None
+        fields = json.loads(opened)
+        return Identity(
+            email=fields.get("email"), name=fields.get("name"), phone=fields.get("phone")
+        )
 
     def ingest_events(self, rows: Sequence[Any]) -> IngestResult:
         parsed = parse_rows(
@@ -381,6 +428,7 @@ class Tactful:
                 )
 
             models = [m for m in (popular, personal) if m is not None]
+            suppressed = suppressed_items(conn, subject_id)
             ctx = DecisionContext(
                 subject,
                 consents,
@@ -390,6 +438,7 @@ class Tactful:
                 popular,
                 personal,
                 {m.version: self._masks_for(m, catalog) for m in models},
+                suppressed,
             )
             record = decide(DecisionRequest(subject_id, k, surface, self.clock()), ctx)
             body = record.as_dict()

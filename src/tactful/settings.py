@@ -85,6 +85,43 @@ class Settings(BaseSettings):
         description="How often `tactful serve` deletes expired data; 0 turns the schedule off.",
     )
 
+    master_key: SecretStr | None = Field(
+        None,
+        description="Master key (32 bytes, base64url) that wraps each subject's data key. "
+        "Takes precedence over master_key_file.",
+    )
+    master_key_file: Path | None = Field(
+        None,
+        description="File holding the master key; default: data_dir/master-key, generated in "
+        "development. In production the key or its file must be given.",
+    )
+    keyring_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the keyring holding the wrapped subject data keys, kept "
+        "apart from the store so that its backups hold no keys; default: SQLite file "
+        "keyring.db in data_dir.",
+    )
+    audit_checkpoint_every: int = Field(
+        100, ge=1, le=100_000, description="A signed audit checkpoint every this many entries."
+    )
+    rights_request_days: int = Field(
+        30, ge=1, le=90, description="Days within which a rights request is due (GDPR Art. 12)."
+    )
+    complaint_days: int = Field(
+        14, ge=1, le=365, description="Days within which a complaint is due an answer."
+    )
+    rate_limit_per_minute: int = Field(
+        6000, ge=0, description="Requests one operator API key may make per minute; 0: no limit."
+    )
+    subject_rate_limit_per_minute: int = Field(
+        120, ge=0, description="Requests one subject token may make per minute; 0: no limit."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]) whose pages may call the API from a "
+        "browser; empty: none. Never a wildcard.",
+    )
+
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:
         if self.environment == "production":
@@ -101,6 +138,10 @@ class Settings(BaseSettings):
                     "TACTFUL_SUBJECT_TOKEN_SECRET must be set to a random value of at least "
                     "32 characters in production."
                 )
+            if self.master_key is None and self.master_key_file is None:
+                raise ValueError(
+                    "TACTFUL_MASTER_KEY or TACTFUL_MASTER_KEY_FILE must be set in production."
+                )
             if self.receipt_key_file is None:
                 raise ValueError(
                     "TACTFUL_RECEIPT_KEY_FILE must name the receipt signing key in production."
@@ -116,6 +157,16 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
+
+    @property
+    def resolved_keyring_url(self) -> str:
+        if self.keyring_url:
+            return self.keyring_url
+        return f"sqlite:///{(self.data_dir / 'keyring.db').resolve()}"
+
+    @property
+    def resolved_master_key_file(self) -> Path:
+        return self.master_key_file or self.data_dir / "master-key"
 
     @property
     def resolved_receipt_key_file(self) -> Path:

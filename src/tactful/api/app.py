@@ -11,8 +11,22 @@ from fastapi.openapi.utils import get_openapi
 
 from tactful import __version__
 from tactful.api import problems
+from tactful.api.actor import ActorScope
 from tactful.api.limits import BodySizeLimit
-from tactful.api.routes import consents, decisions, health, ingest, me, models, transparency
+from tactful.api.routes import (
+    audit,
+    complaints,
+    consents,
+    decisions,
+    erasure,
+    health,
+    ingest,
+    keys,
+    me,
+    models,
+    rights,
+    transparency,
+)
 from tactful.service import Tactful
 from tactful.services.retention import RetentionSchedule
 from tactful.settings import Settings, load_settings
@@ -47,11 +61,25 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
     app.state.tactful = service
     app.state.api_key = settings.operator_api_key()
     problems.install(app)
-    for module in (health, ingest, consents, decisions, models, me, transparency):
+    for module in (
+        health,
+        ingest,
+        consents,
+        decisions,
+        models,
+        me,
+        transparency,
+        rights,
+        erasure,
+        complaints,
+        audit,
+        keys,
+    ):
         app.include_router(module.router)
     # Inside the body limit: the lane answers only what the route would answer alike.
     app.add_middleware(decisions.RecommendationsLane)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ActorScope)
     _document_operator_auth(app)
     return app
 

@@ -13,9 +13,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tactful.errors import (
     BatchRejected,
     Conflict,
+    Forbidden,
     InvalidInput,
     ModelNotTrained,
     NotFound,
+    RateLimited,
     StoreUnavailable,
     TactfulError,
     Unauthorized,
@@ -32,6 +34,8 @@ _STATUS: list[tuple[type[TactfulError], int, str]] = [
     (NotFound, 404, "not-found"),
     (Conflict, 409, "conflict"),
     (Unauthorized, 401, "unauthorized"),
+    (Forbidden, 403, "forbidden"),
+    (RateLimited, 429, "rate-limited"),
     (ModelNotTrained, 409, "model-not-trained"),
     (StoreUnavailable, 503, "store-unavailable"),
 ]
@@ -62,6 +66,8 @@ def _for_error(request: Request, exc: TactfulError) -> JSONResponse:
     if isinstance(exc, InvalidInput):
         extra["errors"] = [e.as_dict() for e in exc.errors]
     response = problem(status, slug, exc.title, exc.detail, request.url.path, **extra)
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
     # A Global Privacy Control signal honoured before the failure stays honoured: say so.
     response.headers.update(getattr(request.state, "gpc_headers", {}))
     return response

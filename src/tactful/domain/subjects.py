@@ -48,6 +48,24 @@ class SubjectAttributes:
 
 
 @dataclass(frozen=True, slots=True)
+class Identity:
+    """Fields that name or reach the person; stored only sealed under their own key."""
+
+    email: str | None = None
+    name: str | None = None
+    phone: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"email": self.email, "name": self.name, "phone": self.phone}
+
+    @property
+    def empty(self) -> bool:
+        return self.email is None and self.name is None and self.phone is None
+
+
+@dataclass(frozen=True, slots=True)
 class Subject:
     subject_id: str
     attributes: SubjectAttributes = SubjectAttributes()
+    # Given on import; never read back by decisions (see `services.identity`).
+    identity: Identity | None = None

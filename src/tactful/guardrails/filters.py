@@ -85,23 +85,28 @@ def apply_filters(
     index: Mapping[str, int],
     opted_in_sensitive: frozenset[str],
     used_signals: Sequence[Event],
+    reported: Iterable[str] = (),
 ) -> FilterResult:
     """Mask over the model's columns: True where the item must not be shown.
 
     * items no longer in the catalog;
     * sensitive items unless the subject opted in to every sensitive category they carry;
-    * items the subject already bought or rated.
+    * items the subject already bought or rated;
+    * items the subject reported in a complaint.
     """
     shared, held_sensitive = masks.catalog_exclusions(opted_in_sensitive)
     exclude = shared.copy()
     owned = [col for i in owned_items(used_signals) if (col := index.get(i)) is not None]
     owned = [col for col in owned if not exclude[col]]
     exclude[owned] = True
-    return FilterResult(
-        exclude,
-        {
-            "not_in_catalog": masks.missing_count,
-            "sensitive_category": held_sensitive,
-            "already_purchased": len(owned),
-        },
-    )
+    held: dict[str, int] = {
+        "not_in_catalog": masks.missing_count,
+        "sensitive_category": held_sensitive,
+        "already_purchased": len(owned),
+    }
+    reported_cols = [col for i in reported if (col := index.get(i)) is not None]
+    reported_cols = [col for col in reported_cols if not exclude[col]]
+    if reported_cols:
+        exclude[reported_cols] = True
+        held["reported_by_you"] = len(reported_cols)
+    return FilterResult(exclude, held)

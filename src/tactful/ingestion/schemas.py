@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from tactful.domain.catalog import SENSITIVE_CATEGORIES, Item
 from tactful.domain.events import Event, EventType
-from tactful.domain.subjects import AgeBand, Subject, SubjectAttributes
+from tactful.domain.subjects import AgeBand, Identity, Subject, SubjectAttributes
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@\-]{0,127}$"
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -70,14 +70,27 @@ class ItemIn(_Row):
         )
 
 
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,255}$"
+PHONE_PATTERN = r"^\+?[0-9][0-9 ()\-]{3,30}$"
+Email = Annotated[str, Field(max_length=320, pattern=EMAIL_PATTERN)]
+Phone = Annotated[str, Field(max_length=32, pattern=PHONE_PATTERN)]
+PersonName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_text)]
+
+
 class SubjectIn(_Row):
     subject_id: Identifier
     age_band: AgeBand | None = None
     region: Label | None = None
     gender: Label | None = None
     occupation: Label | None = None
+    # Identifying fields: stored sealed under the subject's own key; any one given replaces
+    # all three, none given leaves what is stored.
+    email: Email | None = None
+    name: PersonName | None = None
+    phone: Phone | None = None
 
     def to_domain(self) -> Subject:
+        identity = Identity(email=self.email, name=self.name, phone=self.phone)
         return Subject(
             self.subject_id,
             SubjectAttributes(
@@ -86,6 +99,7 @@ class SubjectIn(_Row):
                 gender=self.gender,
                 occupation=self.occupation,
             ),
+            None if identity.empty else identity,
         )
 
 

@@ -48,6 +48,8 @@ class DecisionContext:
     personal: ModelHandle | None
     # Precomputed guardrail masks per model version; built on the fly when absent.
     masks: Mapping[str, CatalogMasks] = field(default_factory=dict)
+    # Items the subject reported in a complaint: never shown to them again.
+    suppressed: frozenset[str] = frozenset()
 
 
 def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
@@ -85,7 +87,7 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
 
     # 4. guardrails
     masks = ctx.masks.get(model.version) or CatalogMasks.build(model.item_ids, ctx.catalog)
-    filtered = apply_filters(masks, model.index, opted_in, signals)
+    filtered = apply_filters(masks, model.index, opted_in, signals, ctx.suppressed)
 
     # 5. top k
     if fixed is not None:

@@ -20,6 +20,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Deleted rows are overwritten, not left in free pages: erasure leaves nothing to carve.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -245,4 +246,147 @@ objections = Table(
     Column("raised_at", UTCDateTime(), nullable=False),
     Column("raised_via", String(16), nullable=False),
     Column("lifted_at", UTCDateTime(), nullable=True),
+)
+
+
+# -- data subject rights, security and accountability -----------------------------------
+
+# Identifying fields (email, name, phone), sealed with AES-GCM under the subject's own data
+# key. The key itself lives in the keyring, outside this store and its backups, so
+# destroying it makes every copy of this row unreadable (crypto-shredding).
+subject_identity = Table(
+    "subject_identity",
+    metadata,
+    Column(
+        "subject_id",
+        String(128),
+        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key_id", String(64), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# What is left of an erased subject: a keyed fingerprint of the id, no personal data, so a
+# replayed import naming the id is refused rather than bringing the person back.
+tombstones = Table(
+    "tombstones",
+    metadata,
+    Column("fingerprint", String(64), primary_key=True),
+    Column("erased_at", UTCDateTime(), nullable=False),
+    Column("request_id", Uuid, nullable=True),
+)
+
+# Rights requests (access, rectification, erasure) and their progress. No foreign key: the
+# row outlives an erased subject, whose id is then cleared and only the fingerprint stays.
+rights_requests = Table(
+    "rights_requests",
+    metadata,
+    Column("request_id", Uuid, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("subject_id", String(128), nullable=True, index=True),
+    Column("subject_ref", String(64), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("requested_via", String(16), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("completed_at", UTCDateTime(), nullable=True),
+    # [{status, at}], and counts of what was done; never personal data.
+    Column("steps", JSONType, nullable=False),
+    Column("detail", JSONType, nullable=False),
+    Index("ix_rights_requests_status", "status", "due_at"),
+)
+
+# The tamper-evident audit log: each entry holds the hash of the one before it.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    # The subject as a keyed fingerprint: the log outlives erasure without naming anyone.
+    Column("subject_ref", String(64), nullable=True, index=True),
+    Column("detail", JSONType, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# One row: the newest entry's sequence and hash. Appenders lock it, so the chain is one line
+# even with several writers.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigId, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# Signed statements "entry `seq` has hash `hash`", made every so many entries.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+    Column("signed_at", UTCDateTime(), nullable=False),
+    Column("jws", Text, nullable=False),
+)
+
+# Operator API keys, kept only as hashes, each with its scopes.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("scopes", JSONType, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("last_used_at", UTCDateTime(), nullable=True),
+)
+
+# Concerns a person reported about a decision or message, and how they were handled.
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("complaint_id", Uuid, primary_key=True),
+    Column(
+        "subject_id",
+        String(128),
+        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("decision_id", Uuid, nullable=True),
+    Column("item_id", String(128), nullable=True),
+    Column("message_ref", String(128), nullable=True),
+    Column("reason", String(16), nullable=False),
+    # The person's own words, sealed under their data key like identifying fields.
+    Column("sealed_text", LargeBinary, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("owner", String(128), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("resolution", Text, nullable=True),
+    Column("resolved_at", UTCDateTime(), nullable=True),
+    Index("ix_complaints_queue", "status", "due_at"),
+)
+
+# Items a person reported: never shown to them again.
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column(
+        "subject_id",
+        String(128),
+        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("item_id", String(128), primary_key=True),
+    Column("complaint_id", Uuid, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
