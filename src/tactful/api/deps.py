@@ -7,10 +7,12 @@ pool, and the hop to a thread costs more than the check itself.
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 
+from tactful.audit.context import set_actor
+from tactful.domain.access import Scope
 from tactful.errors import Unauthorized
 from tactful.service import Tactful
 
@@ -40,6 +42,21 @@ async def require_operator(request: Request) -> None:
     presented = presented_key(headers.get("x-api-key"), headers.get("authorization"))
     if not is_operator_key(presented, request.app.state.api_key):
         raise Unauthorized("A valid operator API key is required (X-API-Key or Bearer).")
+
+
+def require(scope: Scope) -> Any:
+    """A route dependency: an operator key holding `scope` (interim: the one operator key)."""
+
+    async def check(request: Request) -> None:
+        await require_operator(request)
+        set_actor("key:operator")
+
+    return Depends(check)
+
+
+def audit_read(service: Tactful, subject_id: str, what: str) -> None:
+    """Write an operator's read of one person's data to the audit log."""
+    service.audit.record("personal_data.read", subject_id=subject_id, detail={"what": what})
 
 
 Service = Annotated[Tactful, Depends(get_service)]
