@@ -31,7 +31,14 @@ from tactful.domain.catalog import Item
 from tactful.domain.events import Event, EventType
 from tactful.domain.purposes import PurposeCatalog
 from tactful.domain.subjects import AgeBand, Identity, Subject, SubjectAttributes
-from tactful.errors import FieldError, InvalidInput, ModelNotTrained, NotFound, Unauthorized
+from tactful.errors import (
+    BatchRejected,
+    FieldError,
+    InvalidInput,
+    ModelNotTrained,
+    NotFound,
+    Unauthorized,
+)
 from tactful.evaluation.tuning import TuningResult
 from tactful.evaluation.tuning import tune as tune_model
 from tactful.explanations.parameters import ModelInfo, recommender_parameters
@@ -47,13 +54,16 @@ from tactful.services.access import ApiKeys
 from tactful.services.audit import AuditLog
 from tactful.services.complaints import ComplaintService
 from tactful.services.consents import Choice, ConsentService, Outcome
+from tactful.services.erasure import ErasureService
 from tactful.services.identity import SubjectCipher, load_master_key
 from tactful.services.inventory import subject_inventory
 from tactful.services.notices import NoticeRegistry, notice_from
 from tactful.services.retention import run_retention
+from tactful.services.rights import request_view
 from tactful.services.tokens import SubjectTokens
 from tactful.services.views import consent_view, ledger_view, notice_view
 from tactful.settings import Settings
+from tactful.storage import rights
 from tactful.storage import tables as t
 from tactful.storage.bulk import iter_event_columns, iter_subject_consents
 from tactful.storage.complaints import suppressed_items
@@ -132,6 +142,16 @@ class Tactful:
             self.store, self.cipher, self.audit, self.clock, settings.complaint_days
         )
         self.keys = ApiKeys(self.store, self.audit, self.clock, settings.operator_api_key())
+        self.erasure = ErasureService(
+            self.store,
+            self.cipher,
+            self.audit,
+            self.clock,
+            settings.rights_request_days,
+            self.retrain_current,
+        )
+        # An erasure a stopped process left half done is finished before anything else.
+        self.erasure.resume()
         self._lock = threading.Lock()
         self._catalog: dict[str, Item] = {}
         self._catalog_stamp: object = None
@@ -185,9 +205,41 @@ class Tactful:
             if s.identity is not None
         ]
         with self.store.transaction() as conn:
+            existing = self.store.existing_subject_ids(conn, (s.subject_id for s in batch))
+            self._refuse_erased(
+                conn, "subjects", [(n, s.subject_id) for n, s in enumerate(batch)], existing
+            )
             created, updated = self.store.upsert_subjects(conn, batch)
             put_identities(conn, sealed, self.clock())
         return IngestResult("subjects", len(batch), created=created, updated=updated)
+
+    def _refuse_erased(
+        self, conn: Connection, kind: str, refs: Sequence[tuple[int, str]], existing: set[str]
+    ) -> None:
+        """Refuse a batch naming an erased subject: a replayed import must not bring them
+        back unnoticed. Only ids not in the store are looked up, so a normal batch pays one
+        fingerprint per new subject."""
+        new = {ref for _, ref in refs if ref not in existing}
+        if not new:
+            return
+        prints = {ref: self.cipher.fingerprint(ref) for ref in new}
+        erased = rights.tombstoned(conn, prints.values())
+        if not erased:
+            return
+        errors = [
+            FieldError(
+                "subject_id",
+                f"subject {ref!r} was erased on {erased[prints[ref]]:%Y-%m-%d}; it cannot be "
+                "imported again unless an operator readmits it",
+                row=n,
+            )
+            for n, ref in refs
+            if ref in prints and prints[ref] in erased
+        ]
+        self.audit.record("import.refused_erased", detail={"kind": kind, "rows": len(errors)})
+        raise BatchRejected(
+            f"{len(errors)} {kind} rows name erased subjects; nothing was stored.", errors[:100]
+        )
 
     def _seal_identity(self, subject_id: str, identity: Identity) -> bytes:
         return self.cipher.seal(subject_id, "identity", json.dumps(identity.as_dict()).encode())
@@ -217,6 +269,9 @@ class Tactful:
         """Store the events a granted purpose covers; reject all if any id is unknown."""
         with self.store.transaction() as conn:
             subjects = self.store.existing_subject_ids(conn, (e.subject_id for e in events))
+            self._refuse_erased(
+                conn, "events", [(n, e.subject_id) for n, e in enumerate(events)], subjects
+            )
             reject_unknown(
                 "events", "subject_id", [(n, e.subject_id) for n, e in enumerate(events)], subjects
             )
@@ -255,6 +310,9 @@ class Tactful:
             )
         with self.store.transaction() as conn:
             known = self.store.existing_subject_ids(conn, (r.subject_id for r in records))
+            self._refuse_erased(
+                conn, "consents", [(n, r.subject_id) for n, r in enumerate(records)], known
+            )
             reject_unknown(
                 "consents", "subject_id", [(n, r.subject_id) for n, r in enumerate(records)], known
             )
@@ -539,6 +597,96 @@ class Tactful:
         )
         return report.as_dict()
 
+    # -- rights requests ------------------------------------------------------------
+    def request_erasure(
+        self, subject_id: str, *, via: str = "operator", wait: bool = False
+    ) -> dict[str, Any]:
+        """Erase the subject: key and rows at once; models retrained now (`wait`) or by the
+        background worker. Answers the request's status, which never names the subject."""
+        self._valid_subject_id(subject_id)
+        request = self.erasure.request(subject_id, via)
+        if wait:
+            self.erasure.retrain_pending()
+            with self.store.reading() as conn:
+                request = rights.get_request(conn, request["request_id"]) or request
+        return request_view(request, self.clock())
+
+    def process_erasures(self, include_stalled: bool = True) -> int:
+        """Finish every erasure waiting to be finished (resumed rows, then retraining);
+        `include_stalled` also retrains requests another process left `retraining`."""
+        self.erasure.resume()
+        return len(self.erasure.retrain_pending(include_stalled=include_stalled))
+
+    def rights_request(self, request_id: str) -> dict[str, Any]:
+        key = _uuid_or_invalid(request_id, "request_id")
+        with self.store.reading() as conn:
+            found = rights.get_request(conn, key)
+        if found is None:
+            raise NotFound(f"No rights request {request_id}.")
+        return request_view(found, self.clock())
+
+    def rights_requests(
+        self,
+        *,
+        status: str | None = None,
+        kind: str | None = None,
+        overdue: bool = False,
+        limit: int = 50,
+        before: str | None = None,
+        subject_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Rights requests, newest first: the privacy officer's list (or one subject's)."""
+        errors = []
+        if not 1 <= limit <= 200:
+            errors.append(FieldError("limit", "must be between 1 and 200"))
+        cursor = None
+        if before is not None:
+            try:
+                cursor = datetime.fromisoformat(before)
+            except ValueError:
+                cursor = None
+            if cursor is None or cursor.tzinfo is None:
+                errors.append(FieldError("before", "must be an ISO 8601 date-time with a zone"))
+        if errors:
+            raise InvalidInput("The request list query is invalid.", errors)
+        now = self.clock()
+        with self.store.reading() as conn:
+            if subject_id is not None:
+                self._subject(conn, subject_id)
+            rows = rights.list_requests(
+                conn,
+                subject_id=subject_id,
+                status=status,
+                kind=kind,
+                due_before=now if overdue else None,
+                open_only=overdue,
+                limit=limit,
+                received_before=cursor,
+            )
+        views = [request_view(r, now) for r in rows]
+        return {
+            "requests": views,
+            "next_before": views[-1]["received_at"] if len(views) == limit else None,
+        }
+
+    def readmit(self, subject_id: str) -> bool:
+        """Let an erased subject's id be imported again (an explicit, audited choice)."""
+        self._valid_subject_id(subject_id)
+        with self.store.transaction() as conn:
+            removed = rights.remove_tombstone(conn, self.cipher.fingerprint(subject_id))
+            if removed:
+                self.audit.append(conn, "erasure.readmitted", subject_id=subject_id)
+        return removed
+
+    def retrain_current(self) -> list[ModelVersion]:
+        """Train the served models again with their own configs (so their seeds too)."""
+        names = [POPULARITY, self.settings.personal_model]
+        with self.store.reading() as conn:
+            latest = {n: mv for n in names if (mv := self.store.latest_model(conn, n)) is not None}
+        if not latest:
+            return []
+        return self.train(list(latest), {n: mv.config for n, mv in latest.items()})
+
     def main_parameters(self) -> dict[str, Any]:
         """The recommenders' main parameters, generated from the live configuration."""
         names = [POPULARITY, self.settings.personal_model]
@@ -631,6 +779,11 @@ class Tactful:
             )
             with self.store.transaction() as conn:
                 self.store.add_model_version(conn, mv)
+                self.audit.append(
+                    conn,
+                    "training.run",
+                    detail={"model": name, "version": version, "trained_on": mv.trained_on},
+                )
             versions.append(mv)
         self._latest.clear()
         return versions
@@ -698,6 +851,13 @@ class Tactful:
             r.subject_id: SubjectAttributes(age_band=AgeBand(r.age_band) if r.age_band else None)
             for r in rows
         }
+
+
+def _uuid_or_invalid(value: str, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidInput(f"Not a valid {field}.", [FieldError(field, "must be a UUID")]) from None
 
 
 def _page_cursor(before: str) -> tuple[datetime, uuid.UUID | None] | None:

@@ -28,6 +28,7 @@ from tactful.api.routes import (
     transparency,
 )
 from tactful.service import Tactful
+from tactful.services.erasure import ErasureWorker
 from tactful.services.retention import RetentionSchedule
 from tactful.settings import Settings, load_settings
 
@@ -46,7 +47,13 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
                 app.state.tactful.run_retention, settings.retention_interval_seconds
             )
             schedule.start()
+        # Erasures are retrained in the background; one left by a stopped process is
+        # picked up at once.
+        worker = ErasureWorker(app.state.tactful.process_erasures)
+        app.state.erasure_worker = worker
+        worker.start()
         yield
+        worker.stop()
         if schedule is not None:
             schedule.stop()
         if owned:
@@ -88,6 +95,12 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
 PUBLIC_PATHS = ("/v1/notice", "/v1/transparency/", "/v1/receipts/verify")
 
 
+def _is_public(path: str) -> bool:
+    if path.startswith("/v1/rights-requests/") and path.endswith("/status"):
+        return True  # the request id is the capability; the status names no one
+    return path.startswith(PUBLIC_PATHS)
+
+
 def _document_operator_auth(app: FastAPI) -> None:
     """Declare the operator key in the OpenAPI document for every `/v1` operation.
 
@@ -108,7 +121,7 @@ def _document_operator_auth(app: FastAPI) -> None:
             for path, operations in schema.get("paths", {}).items():
                 if path.startswith("/v1/me"):
                     security: list[dict[str, list[str]]] = [{"subjectToken": []}]
-                elif path.startswith("/v1/") and not path.startswith(PUBLIC_PATHS):
+                elif path.startswith("/v1/") and not _is_public(path):
                     security = [{"operatorKey": []}, {"operatorBearer": []}]
                 else:
                     continue

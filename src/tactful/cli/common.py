@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from tactful.audit.context import acting_as
 from tactful.errors import InvalidInput, TactfulError
 from tactful.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from tactful.service import Tactful
 
 console = Console()
 err_console = Console(stderr=True)
@@ -46,3 +52,22 @@ def fail(exc: TactfulError) -> NoReturn:
         if len(exc.errors) > 50:
             err_console.print(f"  ... and {len(exc.errors) - 50} more")
     raise typer.Exit(code=2)
+
+
+@contextmanager
+def open_service(data_dir: Path | None, **overrides: Any) -> Iterator[Tactful]:
+    """The service for one command, acting as `cli` in the audit log; a TactfulError from
+    opening or using it ends the command with its message (exit 2)."""
+    from tactful.service import Tactful
+
+    with acting_as("cli"):
+        try:
+            service = Tactful(settings_for(data_dir, **overrides))
+        except TactfulError as exc:
+            fail(exc)
+        try:
+            yield service
+        except TactfulError as exc:
+            fail(exc)
+        finally:
+            service.close()

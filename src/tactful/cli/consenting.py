@@ -3,36 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from tactful.cli.common import DataDir, console, fail, settings_for
+from tactful.cli.common import DataDir, console, fail, open_service, settings_for
 from tactful.errors import FieldError, InvalidInput, TactfulError
 
 notice_app = typer.Typer(help="The privacy notice: show it, publish a new version, list versions.")
 receipts_app = typer.Typer(help="Consent receipts: verify a receipt file, list a subject's.")
 retention_app = typer.Typer(help="Delete data whose retention has ended.")
-
-
-@contextmanager
-def _service(data_dir: Path | None, **overrides: Any) -> Iterator[Any]:
-    from tactful.service import Tactful
-
-    try:
-        service = Tactful(settings_for(data_dir, **overrides))
-    except TactfulError as exc:
-        fail(exc)
-    try:
-        yield service
-    except TactfulError as exc:
-        fail(exc)
-    finally:
-        service.close()
 
 
 def _print_json(value: Any) -> None:
@@ -49,7 +31,7 @@ def notice_publish(
 ) -> None:
     """Publish the notice file as the newest version (no change if already published)."""
     overrides = {"notice_file": file} if file is not None else {}
-    with _service(data_dir, **overrides) as service:
+    with open_service(data_dir, **overrides) as service:
         current = service.notices.current()
     console.print(
         f"notice [bold]{current.notice.version}[/bold] in force "
@@ -65,7 +47,7 @@ def notice_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole notice.")] = False,
 ) -> None:
     """The notice in force, with its purposes."""
-    with _service(data_dir) as service:
+    with open_service(data_dir) as service:
         notice = service.notice()
     if as_json:
         _print_json(notice)
@@ -87,7 +69,7 @@ def notice_show(
 @notice_app.command("versions")
 def notice_versions(data_dir: DataDir = None) -> None:
     """Every published version, oldest first, with what it changed."""
-    with _service(data_dir) as service:
+    with open_service(data_dir) as service:
         versions = service.notice_versions()
     table = Table("version", "published", "material changes")
     for v in versions:
@@ -143,7 +125,7 @@ def _read_json(path: Path, field: str) -> Any:
 @receipts_app.command("list")
 def receipts_list(subject: str, data_dir: DataDir = None) -> None:
     """A subject's receipts, newest first."""
-    with _service(data_dir) as service:
+    with open_service(data_dir) as service:
         receipts = service.receipts(subject)
     table = Table("receipt", "issued", "method", "notice", "choices")
     for r in receipts:
@@ -163,7 +145,7 @@ def token(
     ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
 ) -> None:
     """Issue a subject token for the consumer API (/v1/me) and print it."""
-    with _service(data_dir) as service:
+    with open_service(data_dir) as service:
         issued = service.issue_token(subject, ttl)
     typer.echo(issued["token"])
 
@@ -174,7 +156,7 @@ def retention_run(
     dry_run: Annotated[bool, typer.Option(help="Count what would go; delete nothing.")] = False,
 ) -> None:
     """Delete events past their purposes' retention, and old decision records."""
-    with _service(data_dir) as service:
+    with open_service(data_dir) as service:
         report = service.run_retention(dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     events = report.get("events_deleted", report.get("events_expired", 0))

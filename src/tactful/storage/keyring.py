@@ -99,3 +99,8 @@ class Keyring:
     def subject_ids(self) -> set[str]:
         with self.engine.connect() as conn:
             return set(conn.execute(select(subject_keys.c.subject_id)).scalars())
+
+    def created_times(self) -> dict[str, datetime]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(subject_keys.c.subject_id, subject_keys.c.created_at))
+            return {r.subject_id: r.created_at for r in rows}
