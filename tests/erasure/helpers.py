@@ -52,8 +52,7 @@ def seed_subject(service: Tactful) -> dict[str, Any]:
     )
     service.ingest_events(events)
     service.train()
-    decision = service.recommend(SUBJECT, k=5)
-    return decision
+    return service.recommend(SUBJECT, k=5)
 
 
 def traces() -> list[str]:

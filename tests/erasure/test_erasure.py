@@ -75,8 +75,11 @@ def test_erasure_leaves_no_trace_in_a_dump_and_shreds_the_key(
 
     assert view["status"] == "completed"
     deleted = view["detail"]["rows_deleted"]
-    assert deleted["subjects"] == 1 and deleted["events"] == 10 and deleted["decisions"] == 1
-    assert deleted["subject_identity"] == 1 and deleted["consent_records"] == 2
+    assert deleted["subjects"] == 1
+    assert deleted["events"] == 10
+    assert deleted["decisions"] == 1
+    assert deleted["subject_identity"] == 1
+    assert deleted["consent_records"] == 2
     assert _count(service, "subjects") == before["subjects"] - 1
     assert _count(service, "events") == before["events"] - 10
     assert _count(service, "tombstones") == 1
@@ -169,7 +172,8 @@ def test_request_status_moves_through_its_steps(service: Tactful) -> None:
     view = service.request_erasure(SUBJECT, via="consumer", wait=False)
     assert view["status"] == "rows_erased"
     assert [s["step"] for s in view["steps"]] == ["received", "rows_erased"]
-    assert view["kind"] == "erasure" and view["requested_via"] == "consumer"
+    assert view["kind"] == "erasure"
+    assert view["requested_via"] == "consumer"
     assert not view["overdue"]
     due = datetime.fromisoformat(view["due_at"]) - datetime.fromisoformat(view["received_at"])
     assert due == timedelta(days=30)
@@ -179,7 +183,8 @@ def test_request_status_moves_through_its_steps(service: Tactful) -> None:
 
     assert service.process_erasures() == 1
     done = service.rights_request(view["request_id"])
-    assert done["status"] == "completed" and done["completed_at"] is not None
+    assert done["status"] == "completed"
+    assert done["completed_at"] is not None
     assert [s["step"] for s in done["steps"]][-1] == "models_retrained"
     names = {m["name"] for m in done["detail"]["models_retrained"]}
     assert names == {"popularity", service.settings.personal_model}
