@@ -25,7 +25,9 @@ PHONE = "+44 20 7946 0958"
 QUERY = "quillfeather heirloom teapot"
 
 
-def seed_subject(service: Tactful) -> dict[str, Any]:
+def seed_subject(
+    service: Tactful, configs: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The shop, plus one person with identity, events, consents, decisions and receipts."""
     shop.populate(service)
     service.ingest_subjects(
@@ -51,7 +53,7 @@ def seed_subject(service: Tactful) -> dict[str, Any]:
         }
     )
     service.ingest_events(events)
-    service.train()
+    service.train(list(configs) if configs else None, configs)
     return service.recommend(SUBJECT, k=5)
 
 
