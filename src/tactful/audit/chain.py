@@ -46,6 +46,7 @@ class AuditAction(StrEnum):
     HISTORY_REMOVED = "history.removed"
     ERASURE_REQUESTED = "erasure.requested"
     ERASURE_COMPLETED = "erasure.completed"
+    ERASURE_READMITTED = "erasure.readmitted"
     IMPORT_REFUSED_ERASED = "import.refused_erased"
     TRAINING_RUN = "training.run"
     NOTICE_PUBLISHED = "notice.published"
