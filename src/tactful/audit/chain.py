@@ -472,11 +472,13 @@ class ChainCheck:
             self._report(gap.first, ProblemKind.DELETED, f"{span} missing")
         beyond = sorted(s for s in self._signed if s > self._highest)
         for seq in sorted(self._compared - self._matched):
+            holds = max((m for m in self._matched if m < seq), default=0)
+            since = f"after entry {holds}" if holds else "from the start"
             self._report(
                 seq,
                 ProblemKind.CHECKPOINT_MISMATCH,
-                f"the signed checkpoint holds another hash than entry {seq}: "
-                "the chain up to it was rewritten",
+                f"the signed checkpoint holds another hash than entry {seq}: the chain was "
+                f"rewritten {since}, up to here",
             )
         if beyond:
             self._report(

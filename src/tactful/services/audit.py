@@ -9,7 +9,7 @@ detail says what happened (purposes, counts, ids of receipts), never what the da
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -134,8 +134,8 @@ class AuditLog:
             errors.append(FieldError("limit", f"must be between 1 and {MAX_LIMIT}"))
         if before is not None and not 1 <= before <= MAX_SEQ:
             errors.append(FieldError("before", "must be a positive seq"))
-        if since is not None and since.tzinfo is None:
-            errors.append(FieldError("since", "must carry a time zone"))
+        if since is not None:
+            since = _utc(since, errors)
         if errors:
             raise InvalidInput("The audit log query is invalid.", errors)
         subject_ref = self.fingerprint(subject_id) if subject_id is not None else None
@@ -156,8 +156,24 @@ def _action(action: str) -> AuditAction:
     except ValueError:
         raise InvalidInput(
             f"Unknown audit action {action!r}.",
-            [FieldError("action", f"one of: {', '.join(a.value for a in AuditAction)}")],
+            [
+                FieldError(
+                    "action",
+                    f"unknown action {action!r}; one of: {', '.join(a.value for a in AuditAction)}",
+                )
+            ],
         ) from None
+
+
+def _utc(at: datetime, errors: list[FieldError]) -> datetime | None:
+    if at.tzinfo is None:
+        errors.append(FieldError("since", "must carry a time zone"))
+        return None
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:
+        errors.append(FieldError("since", "out of range"))
+        return None
 
 
 def _actor(actor: str) -> str:

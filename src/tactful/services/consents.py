@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from tactful.audit.chain import AuditAction
 from tactful.consent.ledger import (
     ConsentMethod,
     ConsentRecord,
@@ -43,6 +44,7 @@ from tactful.domain.purposes import (
 )
 from tactful.domain.subjects import Subject
 from tactful.errors import Conflict, FieldError, InvalidInput, NotFound
+from tactful.services.audit import AuditLog
 from tactful.services.notices import NoticeRegistry
 from tactful.storage import receipts as stored
 from tactful.storage.receipts import StoredReceipt
@@ -133,12 +135,14 @@ class ConsentService:
         signer: ReceiptSigner,
         clock: Callable[[], datetime],
         tcf_vendor_id: int | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         self.store = store
         self.notices = notices
         self.signer = signer
         self.clock = clock
         self.tcf_vendor_id = tcf_vendor_id
+        self.audit = audit
 
     # -- changes ----------------------------------------------------------------------
     def record(
@@ -311,7 +315,16 @@ class ConsentService:
                     )
                 ]
                 if changes:
-                    receipt = self._append(conn, subject_id, changes, method, published.notice)
+                    receipt = self._append(
+                        conn,
+                        subject_id,
+                        changes,
+                        method,
+                        published.notice,
+                        objection="raised",
+                    )
+                else:
+                    self._audit(conn, subject_id, {"method": method.value, "objection": "raised"})
                 log.info("Objection to direct marketing recorded for subject %s", subject_id)
             state = self._state(conn, subject_id, catalog)
         return Outcome(subject, state, receipt)
@@ -322,6 +335,12 @@ class ConsentService:
             catalog = self.notices.catalog(conn)
             subject = self._locked_subject(conn, subject_id)
             lifted = stored.lift_objection(conn, subject_id, self.clock())
+            if lifted:
+                self._audit(
+                    conn,
+                    subject_id,
+                    {"method": ConsentMethod.WEB_FORM.value, "objection": "lifted"},
+                )
             state = self._state(conn, subject_id, catalog)
         if not lifted:
             raise NotFound("There is no objection to lift.")
@@ -368,6 +387,7 @@ class ConsentService:
         *,
         evidence: Mapping[str, Any] | None = None,
         evidence_id: str | None = None,
+        objection: str | None = None,
     ) -> dict[str, Any]:
         now = self.clock()
         records = self.store.append_consents(
@@ -404,7 +424,23 @@ class ConsentService:
                 jws=jws,
             ),
         )
+        detail: dict[str, Any] = {
+            "method": method.value,
+            "purposes": {p.code: s.value for p, s in changes},
+            "receipt_id": receipt_id,
+        }
+        if objection is not None:
+            detail["objection"] = objection
+        self._audit(conn, subject_id, detail)
         return {"receipt_id": receipt_id, "jws": jws, "claims": claims, "kid": self.signer.kid}
+
+    def _audit(self, conn: Connection, subject_id: str, detail: Mapping[str, Any]) -> None:
+        """Log the change in its transaction: no change without its entry, nor the reverse.
+        The subject is named by fingerprint; the detail holds no personal data."""
+        if self.audit is not None:
+            self.audit.append(
+                conn, AuditAction.CONSENT_CHANGED, subject_id=subject_id, detail=detail
+            )
 
     def _check_notice_version(self, given: str | None, published: PublishedNotice) -> None:
         if given is None or given == published.notice.version:

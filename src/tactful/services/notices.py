@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from tactful.audit.chain import AuditAction
 from tactful.consent.notice import (
     Notice,
     PublishedNotice,
@@ -22,6 +23,7 @@ from tactful.consent.notice import (
 from tactful.defaults import notice_document
 from tactful.domain.purposes import PurposeCatalog
 from tactful.errors import Conflict
+from tactful.services.audit import AuditLog
 from tactful.storage import notices as stored
 from tactful.storage.repository import Store
 
@@ -40,9 +42,12 @@ def notice_from(path: Path | None) -> Notice:
 class NoticeRegistry:
     """Publishes notice versions and serves the one in force, with its purpose catalog."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, store: Store, clock: Callable[[], datetime], audit: AuditLog | None = None
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.audit = audit
         self._lock = threading.Lock()
         self._history: list[PublishedNotice] = []
         self._catalog: PurposeCatalog | None = None
@@ -78,6 +83,17 @@ class NoticeRegistry:
                 except IntegrityError:
                     # Another worker published the same version at the same moment.
                     continue
+                if self.audit is not None:
+                    self.audit.append(
+                        conn,
+                        AuditAction.NOTICE_PUBLISHED,
+                        detail={
+                            "version": notice.version,
+                            "digest": notice.digest,
+                            "previous": previous.version if previous is not None else None,
+                            "material_changes": {k: list(v) for k, v in changes.items()},
+                        },
+                    )
             self.refresh()
             return self._history[-1]
         return self.refresh()[-1]
