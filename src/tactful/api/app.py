@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from tactful import __version__
 from tactful.api import problems
 from tactful.api.actor import ActorScope
 from tactful.api.limits import BodySizeLimit
+from tactful.api.openapi import document
 from tactful.api.routes import (
     audit,
     complaints,
@@ -87,47 +86,5 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
     app.add_middleware(decisions.RecommendationsLane)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(ActorScope)
-    _document_operator_auth(app)
+    document(app)
     return app
-
-
-# Documents anyone may read (see `routes.transparency`).
-PUBLIC_PATHS = ("/v1/notice", "/v1/transparency/", "/v1/receipts/verify")
-
-
-def _is_public(path: str) -> bool:
-    if path.startswith("/v1/rights-requests/") and path.endswith("/status"):
-        return True  # the request id is the capability; the status names no one
-    return path.startswith(PUBLIC_PATHS)
-
-
-def _document_operator_auth(app: FastAPI) -> None:
-    """Declare the operator key in the OpenAPI document for every `/v1` operation.
-
-    The key is checked by a plain dependency reading the headers (see `deps`), which the
-    generated document cannot see, so the scheme is added here.
-    """
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title, version=app.version, summary=app.summary, routes=app.routes
-            )
-            schema.setdefault("components", {})["securitySchemes"] = {
-                "operatorKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-                "operatorBearer": {"type": "http", "scheme": "bearer"},
-                "subjectToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-            }
-            for path, operations in schema.get("paths", {}).items():
-                if path.startswith("/v1/me"):
-                    security: list[dict[str, list[str]]] = [{"subjectToken": []}]
-                elif path.startswith("/v1/") and not _is_public(path):
-                    security = [{"operatorKey": []}, {"operatorBearer": []}]
-                else:
-                    continue
-                for operation in operations.values():
-                    operation["security"] = security
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
