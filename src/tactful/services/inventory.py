@@ -1,9 +1,13 @@
 """The data inventory of one subject: what is held, from where, why, until when, and who
-on the operator's side may read it (GDPR Art. 15(1), in the person's own terms)."""
+on the operator's side may read it (GDPR Art. 15(1), in the person's own terms).
+
+"Who may read it" comes from the operator API keys themselves: the scopes that reach each
+kind of data, and the names of the keys, neither revoked nor expired, that hold them.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -11,7 +15,9 @@ from sqlalchemy import Connection
 from tactful.consent.notice import Notice
 from tactful.domain.purposes import PurposeCatalog
 from tactful.domain.subjects import Subject
+from tactful.services.access import readers
 from tactful.storage import inventory as stored
+from tactful.storage.api_keys import usable_keys
 
 _EVENT_SOURCE = "Sent by the shop's systems as you used the shop (events API or import)"
 _CATEGORY_WORDS = {
@@ -20,10 +26,6 @@ _CATEGORY_WORDS = {
     "browsing_history": "What you viewed, clicked and put in your cart",
     "search_history": "What you searched for",
 }
-
-
-def _roles(notice: Notice, kind: str) -> list[dict[str, str]]:
-    return [{"role": r.code, "title": r.title} for r in notice.roles_reading(kind)]
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -36,7 +38,9 @@ def subject_inventory(
     notice: Notice,
     catalog: PurposeCatalog,
     decision_retention_days: int,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
+    keys = usable_keys(conn, now or datetime.now(UTC))
     entries: list[dict[str, Any]] = []
     for group in stored.event_groups(conn, subject.subject_id):
         kept = [catalog.by_code[p] for p in group["purposes"] if p in catalog]
@@ -53,7 +57,7 @@ def subject_inventory(
                 # Each event is deleted `days` after it happened.
                 "oldest_deleted_on": _iso(group["oldest"] + timedelta(days=days)),
                 "all_deleted_by": _iso(group["newest"] + timedelta(days=days)),
-                "readable_by": _roles(notice, group["data_category"]),
+                "readable_by": readers(group["data_category"], keys),
             }
         )
     attributes = subject.attributes
@@ -85,7 +89,7 @@ def subject_inventory(
                 "retention_days": None,
                 "all_deleted_by": None,
                 "retention": "Until your account is erased",
-                "readable_by": _roles(notice, "profile"),
+                "readable_by": readers("profile", keys),
             }
         )
     counts = stored.counts(conn, subject.subject_id)
@@ -111,7 +115,7 @@ def subject_inventory(
                 "retention_days": None,
                 "all_deleted_by": None,
                 "retention": "Kept as evidence until your account is erased",
-                "readable_by": _roles(notice, "consent"),
+                "readable_by": readers("consent", keys),
             }
         )
     decisions_n, decisions_oldest = counts["decisions"]
@@ -136,7 +140,7 @@ def subject_inventory(
                     if decisions_oldest
                     else None
                 ),
-                "readable_by": _roles(notice, "decisions"),
+                "readable_by": readers("decisions", keys),
             }
         )
     return {"subject_id": subject.subject_id, "notice_version": notice.version, "data": entries}

@@ -10,11 +10,13 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tactful.api.deps import Operator, Service, is_operator_key, presented_key
+from tactful.api.deps import Service, audit_read, presented_key, require
 from tactful.api.responses import FastJSON
+from tactful.audit.context import set_actor
+from tactful.domain.access import Scope as Access
 from tactful.errors import TactfulError
 
-router = APIRouter(prefix="/v1", tags=["decisions"], dependencies=[Operator])
+router = APIRouter(prefix="/v1", tags=["decisions"])
 
 RECOMMENDATIONS_PATH = "/subjects/{subject_id}/recommendations"
 
@@ -22,6 +24,7 @@ RECOMMENDATIONS_PATH = "/subjects/{subject_id}/recommendations"
 @router.get(
     RECOMMENDATIONS_PATH,
     summary="Decide what to show one subject, with an explanation per item",
+    dependencies=[require(Access.RECOMMEND)],
 )
 async def get_recommendations(
     subject_id: str,
@@ -32,9 +35,16 @@ async def get_recommendations(
     return FastJSON(service.recommend(subject_id, k=k, surface=surface))
 
 
-@router.get("/decisions/{decision_id}", summary="A stored decision record")
+@router.get(
+    "/decisions/{decision_id}",
+    summary="A stored decision record",
+    # It shows one person's record: what they were shown and why.
+    dependencies=[require(Access.PRIVACY_OFFICER)],
+)
 def get_decision(decision_id: str, service: Service) -> dict[str, Any]:
-    return service.decision(decision_id)
+    record = service.decision(decision_id)
+    audit_read(service, record["subject_id"], "decision")
+    return record
 
 
 # The route's path as Starlette matches it: a path parameter is one non-empty segment.
@@ -47,11 +57,12 @@ class RecommendationsLane:
 
     Routing, dependency solving and parameter validation cost FastAPI about a third of
     what the decision itself costs. A request the route would take exactly this way -- a
-    GET on its path with a valid operator key, `k` as plain digits and `surface` each at
-    most once, no other query parameter -- is answered here by the same service call, the
-    same response class and the app's own handler for the service's errors. Anything
-    else (a bad or missing key, a malformed `k`, another method, a mounted root path) goes
-    on to the app, which answers it as it always has.
+    GET on its path with a valid operator key holding the `recommend` scope, `k` as plain
+    digits and `surface` each at most once, no other query parameter -- is answered here by
+    the same service call, the same response class and the app's own handler for the
+    service's errors. Anything else (a bad, missing or under-scoped key, a malformed `k`,
+    another method, a mounted root path) goes on to the app, which answers it as it always
+    has.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -105,7 +116,9 @@ def _plain_query(query_string: bytes) -> tuple[int, str] | None:
 
 
 def _is_operator(scope: Scope) -> bool:
-    """`deps.require_operator`'s check, on the raw headers (the first of each name)."""
+    """`deps.require(Access.RECOMMEND)`'s check, on the raw headers (the first of each name):
+    the same keys, the same cache, the actor named alike. A refused key goes on to the app,
+    which answers 401 or 403 as the route would."""
     api_key: str | None = None
     authorization: str | None = None
     for name, value in scope["headers"]:
@@ -113,5 +126,14 @@ def _is_operator(scope: Scope) -> bool:
             api_key = value.decode("latin-1")
         elif name == b"authorization" and authorization is None:
             authorization = value.decode("latin-1")
-    expected: str = scope["app"].state.api_key
-    return is_operator_key(presented_key(api_key, authorization), expected)
+    try:
+        principal = scope["app"].state.tactful.keys.authenticate(
+            presented_key(api_key, authorization)
+        )
+    except TactfulError:
+        return False
+    if not principal.allows(Access.RECOMMEND):
+        return False
+    set_actor(principal.actor)
+    scope.setdefault("state", {})["principal"] = principal
+    return True

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
-from tactful.api.deps import Operator, Service
+from tactful.api.deps import Service, require
+from tactful.domain.access import Scope
 
-router = APIRouter(prefix="/v1", tags=["ingestion"], dependencies=[Operator])
+router = APIRouter(prefix="/v1", tags=["ingestion"], dependencies=[require(Scope.INGEST)])
 
 Batch = Annotated[
     list[Any],

@@ -7,9 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from tactful.api.deps import Operator, Service
+from tactful.api.deps import Service, require
+from tactful.domain.access import Scope
+from tactful.service import POPULARITY
+from tactful.storage.repository import ModelVersion
 
-router = APIRouter(prefix="/v1/models", tags=["models"], dependencies=[Operator])
+router = APIRouter(prefix="/v1/models", tags=["models"])
 
 
 class TrainIn(BaseModel):
@@ -29,19 +32,40 @@ class TrainIn(BaseModel):
     seed: int = Field(42, ge=0, le=2**31 - 1, description="Seed of the validation split.")
 
 
-@router.post("/train", summary="Train and activate new model versions")
+def _version(v: ModelVersion) -> dict[str, Any]:
+    return {
+        "version": v.version,
+        "name": v.name,
+        "config": v.config,
+        "trained_on": v.trained_on,
+        "created_at": v.created_at.isoformat(),
+    }
+
+
+@router.get(
+    "",
+    summary="The model versions in use and what they were trained on (counts only)",
+    # Aggregates: how many people, items and interactions, never whose.
+    dependencies=[require(Scope.ANALYST)],
+)
+def get_models(service: Service) -> dict[str, Any]:
+    names = [POPULARITY, service.settings.personal_model]
+    with service.store.reading() as conn:
+        latest = {name: service.store.latest_model(conn, name) for name in names}
+    return {
+        "models": [
+            {"name": name, "current": _version(v) if v is not None else None}
+            for name, v in latest.items()
+        ]
+    }
+
+
+@router.post(
+    "/train",
+    summary="Train and activate new model versions",
+    dependencies=[require(Scope.ADMIN)],
+)
 def train(service: Service, body: TrainIn | None = None) -> dict[str, Any]:
     body = body or TrainIn()
     versions = service.train(body.models, body.config, tune=body.tune, seed=body.seed)
-    return {
-        "versions": [
-            {
-                "version": v.version,
-                "name": v.name,
-                "config": v.config,
-                "trained_on": v.trained_on,
-                "created_at": v.created_at.isoformat(),
-            }
-            for v in versions
-        ]
-    }
+    return {"versions": [_version(v) for v in versions]}
