@@ -595,7 +595,15 @@ class Tactful:
             self.settings.decision_retention_days,
             dry_run=dry_run,
         )
-        return report.as_dict()
+        out = report.as_dict()
+        if not dry_run:
+            # Keys whose subject never landed (an import that failed after sealing).
+            out["orphan_keys_destroyed"] = self.erasure.sweep_orphan_keys()
+            self.audit.record(
+                "retention.run",
+                detail={k: v for k, v in out.items() if isinstance(v, int)},
+            )
+        return out
 
     # -- rights requests ------------------------------------------------------------
     def request_erasure(

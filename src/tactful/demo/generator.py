@@ -67,7 +67,7 @@ from tactful.domain.purposes import (
     PERSONALIZATION_EXPLICIT,
     sensitive_purpose_code,
 )
-from tactful.domain.subjects import AgeBand, Subject, SubjectAttributes
+from tactful.domain.subjects import AgeBand, Identity, Subject, SubjectAttributes
 from tactful.errors import FieldError, InvalidInput
 
 IntArray = npt.NDArray[np.int64]
@@ -399,7 +399,11 @@ def _build_people(n_subjects: int, clock: _Clock, rng: np.random.Generator) -> _
     activity = rng.lognormal(0.0, 1.1, n) * _CLASS_ACTIVITY[consent_class]
     activity *= (clock.last_visit - join) / clock.last_visit
 
-    subjects = [Subject(p.name, p.attributes) for p in _PERSONA_SPECS]
+    # The personas have fictional identifying fields, so exports and erasure show them.
+    subjects = [
+        Subject(p.name, p.attributes, Identity(f"{p.name}@example.com", p.name.title()))
+        for p in _PERSONA_SPECS
+    ]
     for i in range(n):
         band = _AGE_BANDS[int(age[i])]
         if band is AgeBand.UNDER_18 or (band is AgeBand.A18_24 and job_u[i] < 0.45):
