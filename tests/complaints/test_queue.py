@@ -108,6 +108,7 @@ def test_pages_list_every_complaint_once_even_when_due_at_the_same_instant(
         ({"after": "yesterday"}, "after"),
         ({"after": f"2026-11-02T10:00:00~{uuid.uuid4()}"}, "after"),  # no time zone
         ({"owner": "x" * 129}, "owner"),
+        ({"after": f"0001-01-01T00:00:00+14:00~{uuid.uuid4()}"}, "after"),  # before year 1
     ],
 )
 def test_bad_queue_requests_are_refused(

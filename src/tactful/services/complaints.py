@@ -13,7 +13,7 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -315,9 +315,10 @@ def _queue_cursor(value: str) -> tuple[datetime, uuid.UUID] | None:
     try:
         moment = datetime.fromisoformat(due)
         key = uuid.UUID(last)
-    except ValueError:
+        # In UTC now: a date at the edge of the calendar may not fit once moved there.
+        return None if moment.tzinfo is None else (moment.astimezone(UTC), key)
+    except (ValueError, OverflowError):
         return None
-    return None if moment.tzinfo is None else (moment, key)
 
 
 def _iso(value: datetime | None) -> str | None:
