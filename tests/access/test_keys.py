@@ -19,7 +19,7 @@ from tactful.storage import tables as t
 from tests import shop
 from tests.access.helpers import BOOTSTRAP_KEY, Clock, Ticker
 
-KEY_SHAPE = re.compile(r"tk_[A-Za-z0-9_-]{12}_[A-Za-z0-9_-]{43}")
+KEY_SHAPE = re.compile(r"tk_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}")
 
 
 def _rows(service: Tactful) -> list[tuple[object, ...]]:

@@ -1,9 +1,9 @@
 """Operator API keys: created with scopes, shown once, stored as a hash, revocable, expiring.
 
-A key reads `tk_<key_id>_<secret>`: a 12-character url-safe id, then 32 random bytes in
-base64url. Only SHA-256(secret) is stored. The operator key from settings (TACTFUL_API_KEY
-or the development key file) stays valid as the bootstrap key, with every scope, so that a
-fresh install can create its first keys.
+A key reads `tk_<key_id>_<secret>`: a 12-character random id of letters and digits, then
+32 random bytes in base64url. Only SHA-256(secret) is stored. The operator key from
+settings (TACTFUL_API_KEY or the development key file) stays valid as the bootstrap key,
+with every scope, so that a fresh install can create its first keys.
 
 Verified keys are cached in the process for `CACHE_SECONDS` at most: a key revoked through
 another Tactful instance on the same store is refused here within that bound (a
@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import string
 import threading
 import time
 import unicodedata
@@ -32,6 +33,8 @@ from tactful.storage.repository import Store
 
 PREFIX = "tk_"
 KEY_ID_LENGTH = 12
+# Letters and digits only (url-safe, and never read as a command-line option): 71 bits.
+KEY_ID_ALPHABET = string.ascii_letters + string.digits
 SECRET_LENGTH = 43  # 32 bytes, base64url without padding
 KEY_LENGTH = len(PREFIX) + KEY_ID_LENGTH + 1 + SECRET_LENGTH
 BOOTSTRAP = "bootstrap"
@@ -146,7 +149,7 @@ class ApiKeys:
             errors.append(FieldError("expires_at", "must be a future date-time with a zone"))
         if errors:
             raise InvalidInput("The key cannot be created.", errors)
-        key_id = secrets.token_urlsafe(9)
+        key_id = "".join(secrets.choice(KEY_ID_ALPHABET) for _ in range(KEY_ID_LENGTH))
         secret = secrets.token_urlsafe(32)
         key = StoredKey(key_id, name.strip(), _hash(secret), granted, now, expires_at, None, None)
         with self.store.transaction() as conn:
