@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from tactful.api.ratelimit import RateLimit
@@ -15,6 +16,8 @@ from tactful.service import Tactful
 from tactful.settings import Settings
 
 BOOTSTRAP_KEY = "test-operator-key-0123456789abcdef"
+# For tests of the HTTP edge, where the backend makes no difference.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 class Clock:
