@@ -1,8 +1,15 @@
-"""A Tactful whose audit log signs a checkpoint every five entries, on SQLite and PostgreSQL."""
+"""Audit logs that sign a checkpoint every five entries, on SQLite and PostgreSQL.
+
+`log` is an audit log of its own on a fresh store, so a test knows every entry in it;
+`service` is a whole Tactful on the same store and signing key, for the CLI and HTTP.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -10,10 +17,12 @@ from sqlalchemy import select, text, update
 
 from tactful.audit import chain
 from tactful.audit.chain import Entry
+from tactful.consent.signing import ReceiptSigner
 from tactful.service import Tactful
 from tactful.services.audit import AuditLog
 from tactful.settings import Settings
 from tactful.storage import tables as t
+from tactful.storage.repository import Store
 
 EVERY = 5
 
@@ -40,8 +49,16 @@ def wire(service: Tactful) -> Tactful:
 
 
 @pytest.fixture
-def log(service: Tactful) -> AuditLog:
-    return service.audit
+def log(audit_settings: Settings) -> Iterator[AuditLog]:
+    store = Store.open(audit_settings.resolved_database_url)
+    signer = ReceiptSigner.load_or_create(audit_settings.resolved_receipt_key_file, create=True)
+    key = b"fingerprint key of the audit tests"
+
+    def fingerprint(subject_id: str) -> str:
+        return hmac.new(key, subject_id.encode(), hashlib.sha256).hexdigest()
+
+    yield AuditLog(store, signer, lambda: datetime.now(UTC), EVERY, fingerprint)
+    store.close()
 
 
 def fill(log: AuditLog, n: int) -> None:

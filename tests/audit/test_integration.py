@@ -17,10 +17,9 @@ from tactful.consent.notice import parse_notice
 from tactful.defaults import notice_document
 from tactful.errors import InvalidInput
 from tactful.service import Tactful
-from tactful.services.audit import AuditLog
 from tactful.settings import Settings
 from tactful.storage import tables as t
-from tests.audit.conftest import fill, rows, sql
+from tests.audit.conftest import EVERY, fill, rows, sql
 from tests.test_cli import tactful
 
 KEY = "test-operator-key-0123456789abcdef"
@@ -91,18 +90,20 @@ def test_a_published_notice_is_logged(service: Tactful) -> None:
     for purpose in document["purposes"]:
         if purpose["code"] == EXPLICIT:
             purpose["retention_days"] += 30
+    earlier = service.audit.entries(action="notice.published")  # the first, if logged
+    previous = service.notices.current().notice.version
     with acting_as("cli"):
         service.notices.publish(parse_notice(document))
         service.notices.publish(parse_notice(document))  # the same again: nothing new
     published = service.audit.entries(action="notice.published")
-    assert len(published) == 1
+    assert len(published) == len(earlier) + 1
     entry = published[0]
     assert entry.actor == "cli"
     assert entry.subject_ref is None
     assert entry.detail["version"] == "2099-01-01"
-    assert entry.detail["material_changes"] == {
-        EXPLICIT: [entry.detail["material_changes"][EXPLICIT][0]]
-    }
+    assert entry.detail["previous"] == previous
+    assert entry.detail["digest"] == service.notices.current().notice.digest
+    assert list(entry.detail["material_changes"]) == [EXPLICIT]
     assert service.audit.verify().ok
 
 
@@ -118,23 +119,25 @@ def _problem(response: Any, status: int) -> dict[str, Any]:
     return body
 
 
-def test_the_privacy_officer_reads_entries_over_http(client: TestClient, log: AuditLog) -> None:
+def test_the_privacy_officer_reads_entries_over_http(client: TestClient, service: Tactful) -> None:
+    log = service.audit
+    b = len(rows(log))  # what starting Tactful logged, if anything
     fill(log, 9)
     response = client.get("/v1/audit/entries", params={"limit": 4}, headers=OPERATOR)
     assert response.status_code == 200, response.text
     page = response.json()
-    assert [e["seq"] for e in page["entries"]] == [9, 8, 7, 6]
-    assert page["next_before"] == 6
+    assert [e["seq"] for e in page["entries"]] == [b + 9, b + 8, b + 7, b + 6]
+    assert page["next_before"] == b + 6
     after = client.get(
-        "/v1/audit/entries", params={"limit": 4, "before": 6}, headers=OPERATOR
+        "/v1/audit/entries", params={"limit": 4, "before": b + 6}, headers=OPERATOR
     ).json()
-    assert [e["seq"] for e in after["entries"]] == [5, 4, 3, 2]
+    assert [e["seq"] for e in after["entries"]] == [b + 5, b + 4, b + 3, b + 2]
     mine = client.get(
         "/v1/audit/entries",
         params={"subject_id": "person-1", "action": "personal_data.read"},
         headers=OPERATOR,
     ).json()
-    assert [e["seq"] for e in mine["entries"]] == [6, 2]
+    assert [e["seq"] for e in mine["entries"]] == [b + 6, b + 2]
     assert mine["next_before"] is None
     assert mine["entries"][0]["subject_ref"] == log.fingerprint("person-1")
     assert set(mine["entries"][0]) == {
@@ -157,22 +160,26 @@ def test_the_privacy_officer_reads_entries_over_http(client: TestClient, log: Au
     _problem(client.get("/v1/audit/verify", headers={"X-API-Key": "wrong"}), 401)
 
 
-def test_verify_over_http_reports_the_tampering(client: TestClient, log: AuditLog) -> None:
+def test_verify_over_http_reports_the_tampering(client: TestClient, service: Tactful) -> None:
+    log = service.audit
     fill(log, 11)
+    total = len(rows(log))
     intact = client.get("/v1/audit/verify", headers=OPERATOR)
     assert intact.status_code == 200
     assert intact.json() == {
         "ok": True,
-        "entries_checked": 11,
-        "checkpoints_checked": 2,
+        "entries_checked": total,
+        "checkpoints_checked": total // EVERY,
         "first_bad_seq": None,
         "problems": [],
     }
-    sql(log, "DELETE FROM audit_log WHERE seq = 4")
+    sql(log, "DELETE FROM audit_log WHERE seq = :seq", seq=total - 7)
     report = client.get("/v1/audit/verify", headers=OPERATOR).json()
     assert report["ok"] is False
-    assert report["first_bad_seq"] == 4
-    assert report["problems"] == [{"seq": 4, "kind": "deleted", "message": "entry 4 is missing"}]
+    assert report["first_bad_seq"] == total - 7
+    assert report["problems"] == [
+        {"seq": total - 7, "kind": "deleted", "message": f"entry {total - 7} is missing"}
+    ]
 
 
 def test_the_audit_endpoints_are_documented(client: TestClient) -> None:
@@ -187,22 +194,24 @@ def test_the_audit_endpoints_are_documented(client: TestClient) -> None:
 
 
 def test_the_cli_lists_entries_and_signs_a_checkpoint(
-    audit_settings: Settings, log: AuditLog
+    audit_settings: Settings, service: Tactful
 ) -> None:
+    log = service.audit
+    b = len(rows(log))
     fill(log, 3)
     made = tactful(audit_settings, "audit", "checkpoint")
     assert made.returncode == 0, made.stderr
-    assert "signed checkpoint at seq 4" in made.stdout
+    assert f"signed checkpoint at seq {b + 4}" in made.stdout
     last = rows(log)[-1]
     assert (last.action, last.actor) == ("audit.checkpoint", "cli")
 
     listed = tactful(audit_settings, "audit", "log", "--subject", "person-2", "--json")
     assert listed.returncode == 0, listed.stderr
-    assert [e["seq"] for e in json.loads(listed.stdout)] == [3]
+    assert [e["seq"] for e in json.loads(listed.stdout)] == [b + 3]
     table = tactful(audit_settings, "audit", "log", "--action", "audit.checkpoint", "--limit", "1")
     assert table.returncode == 0, table.stderr
     assert "audit.checkpoint" in table.stdout
-    assert "more: --before 4" in table.stdout
+    assert f"more: --before {b + 4}" in table.stdout
     bad = tactful(audit_settings, "audit", "log", "--action", "nope")
     assert bad.returncode == 2
     assert "unknown action 'nope'" in bad.stderr

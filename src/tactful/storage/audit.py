@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tactful.audit.chain import GENESIS, Checkpoint, Entry, Head
@@ -17,6 +17,15 @@ HEAD_ID = 1
 PAGE = 1000
 
 
+# Built once: an audit entry is written with most changes, so its statements stay cached.
+_h = t.audit_head.c
+_LOCK_HEAD = (
+    update(t.audit_head).where(_h.id == HEAD_ID).values(seq=_h.seq + 1).returning(_h.seq, _h.hash)
+)
+_SET_HEAD_HASH = update(t.audit_head).where(_h.id == HEAD_ID).values(hash=bindparam("new_hash"))
+_INSERT_ENTRY = insert(t.audit_log)
+
+
 def lock_head(conn: Connection) -> Head:
     """Take the chain's write lock for the rest of the transaction and return the head.
 
@@ -24,14 +33,10 @@ def lock_head(conn: Connection) -> Head:
     and PostgreSQL queues every other appender on the head row until this one commits.
     The returned seq is the one the new entry gets; its hash is the previous entry's.
     """
-    h = t.audit_head.c
-    statement = (
-        update(t.audit_head).where(h.id == HEAD_ID).values(seq=h.seq + 1).returning(h.seq, h.hash)
-    )
-    row = conn.execute(statement).first()
+    row = conn.execute(_LOCK_HEAD).first()
     if row is None:
         _create_head(conn)
-        row = conn.execute(statement).one()
+        row = conn.execute(_LOCK_HEAD).one()
     return Head(int(row.seq), str(row.hash))
 
 
@@ -46,19 +51,21 @@ def _create_head(conn: Connection) -> None:
 
 
 def add_entry(conn: Connection, entry: Entry) -> None:
+    """Insert the entry and make its hash the head's."""
     conn.execute(
-        insert(t.audit_log).values(
-            seq=entry.seq,
-            at=entry.at,
-            actor=entry.actor,
-            action=entry.action,
-            subject_ref=entry.subject_ref,
-            detail=dict(entry.detail),
-            prev_hash=entry.prev_hash,
-            hash=entry.hash,
-        )
+        _INSERT_ENTRY,
+        {
+            "seq": entry.seq,
+            "at": entry.at,
+            "actor": entry.actor,
+            "action": entry.action,
+            "subject_ref": entry.subject_ref,
+            "detail": dict(entry.detail),
+            "prev_hash": entry.prev_hash,
+            "hash": entry.hash,
+        },
     )
-    conn.execute(update(t.audit_head).where(t.audit_head.c.id == HEAD_ID).values(hash=entry.hash))
+    conn.execute(_SET_HEAD_HASH, {"new_hash": entry.hash})
 
 
 def add_checkpoint(conn: Connection, checkpoint: Checkpoint) -> None:
