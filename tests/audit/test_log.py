@@ -173,3 +173,15 @@ def test_concurrent_appenders_on_two_instances_leave_one_unbroken_chain(
     finally:
         for s in services:
             s.close()
+
+
+def test_verification_reads_one_moment_of_the_store(log: AuditLog) -> None:
+    fill(log, 6)
+    with stored.snapshot(log.store.engine) as conn:
+        head = stored.head(conn)
+        assert head is not None
+        fill(log, 3)  # committed by another connection meanwhile
+        seen = list(stored.iter_entries(conn, page=2))
+        assert stored.head(conn) == head
+    assert [e.seq for e in seen] == list(range(1, head.seq + 1))
+    assert log.verify().entries == head.seq + 3
