@@ -119,7 +119,10 @@ def log(
     if not entries:
         console.print("no entries")
         return
-    table = Table("seq", "at (UTC)", "actor", "action", "subject", "detail")
+    table = Table("seq", "at (UTC)", "actor")
+    table.add_column("action", no_wrap=True)
+    table.add_column("subject")
+    table.add_column("detail")
     for e in entries:
         table.add_row(
             str(e.seq),
