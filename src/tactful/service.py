@@ -113,21 +113,8 @@ class Tactful:
         self.settings = settings
         self.store = store or Store.open(settings.resolved_database_url)
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.notices = NoticeRegistry(self.store, self.clock)
-        if notice is not None or settings.notice_file is not None:
-            self.notices.publish(notice or notice_from(settings.notice_file))
-        elif not self.notices.refresh():
-            # The packaged notice only starts an empty store; after that the store's
-            # newest version stands until the operator publishes their own file.
-            self.notices.publish(notice_from(None))
         self.signer = ReceiptSigner.load_or_create(
             settings.resolved_receipt_key_file, create=settings.environment == "development"
-        )
-        self.tokens = SubjectTokens(
-            settings.subject_token_key(), self.clock, settings.subject_token_max_seconds
-        )
-        self.consent = ConsentService(
-            self.store, self.notices, self.signer, self.clock, settings.tcf_vendor_id
         )
         self.keyring = Keyring.open(settings.resolved_keyring_url)
         self.cipher = SubjectCipher(load_master_key(settings), self.keyring, self.clock)
@@ -137,6 +124,19 @@ class Tactful:
             self.clock,
             settings.audit_checkpoint_every,
             self.cipher.fingerprint,
+        )
+        self.notices = NoticeRegistry(self.store, self.clock, self.audit)
+        if notice is not None or settings.notice_file is not None:
+            self.notices.publish(notice or notice_from(settings.notice_file))
+        elif not self.notices.refresh():
+            # The packaged notice only starts an empty store; after that the store's
+            # newest version stands until the operator publishes their own file.
+            self.notices.publish(notice_from(None))
+        self.tokens = SubjectTokens(
+            settings.subject_token_key(), self.clock, settings.subject_token_max_seconds
+        )
+        self.consent = ConsentService(
+            self.store, self.notices, self.signer, self.clock, settings.tcf_vendor_id, self.audit
         )
         self.complaints = ComplaintService(
             self.store, self.cipher, self.audit, self.clock, settings.complaint_days
@@ -329,7 +329,13 @@ class Tactful:
                     and r.status is ConsentStatus.GRANTED
                 )
             ]
-            return self.store.bulk_append_consents(conn, kept)
+            stored = self.store.bulk_append_consents(conn, kept)
+            self.audit.append(
+                conn,
+                "consent.imported",
+                detail={"records": stored, "subjects": len({r.subject_id for r in kept})},
+            )
+            return stored
 
     # -- consent ----------------------------------------------------------------------
     def record_consents(
