@@ -51,7 +51,8 @@ def test_create_list_and_revoke_over_http(client: TestClient, service: Tactful) 
     # The revoked key is still listed, as revoked; the bootstrap key cannot be revoked here.
     assert _ok(client.get("/v1/keys", headers=ADMIN))["keys"][1]["status"] == "revoked"
     problem(client.delete("/v1/keys/bootstrap", headers=ADMIN), 409)
-    problem(client.delete("/v1/keys/nosuchkey123", headers=ADMIN), 404)
+    for missing in ("nosuchkey123", "%00abc", "x" * 300, "%C3%A9t%C3%A9"):
+        problem(client.delete(f"/v1/keys/{missing}", headers=ADMIN), 404)
 
 
 def test_a_key_made_by_an_admin_key_can_manage_keys(client: TestClient) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import string
 import threading
@@ -36,7 +37,8 @@ KEY_ID_LENGTH = 12
 # Letters and digits only (url-safe, and never read as a command-line option): 71 bits.
 KEY_ID_ALPHABET = string.ascii_letters + string.digits
 SECRET_LENGTH = 43  # 32 bytes, base64url without padding
-KEY_LENGTH = len(PREFIX) + KEY_ID_LENGTH + 1 + SECRET_LENGTH
+_KEY_ID_FORM = re.compile(rf"[A-Za-z0-9]{{{KEY_ID_LENGTH}}}")
+_KEY_FORM = re.compile(rf"tk_([A-Za-z0-9]{{{KEY_ID_LENGTH}}})_([A-Za-z0-9_-]{{{SECRET_LENGTH}}})")
 BOOTSTRAP = "bootstrap"
 # How long a verified key is trusted without reading the store again.
 CACHE_SECONDS = 5.0
@@ -63,16 +65,8 @@ def _hash(secret: str) -> str:
 
 def split_key(presented: str) -> tuple[str, str] | None:
     """(key id, secret) of a well-formed key; None for anything else."""
-    if len(presented) != KEY_LENGTH or not presented.startswith(PREFIX):
-        return None
-    key_id, sep, secret = (
-        presented[3 : 3 + KEY_ID_LENGTH],
-        presented[3 + KEY_ID_LENGTH],
-        presented[4 + KEY_ID_LENGTH :],
-    )
-    if sep != "_" or not (key_id + secret).isascii():
-        return None
-    return key_id, secret
+    found = _KEY_FORM.fullmatch(presented)
+    return (found[1], found[2]) if found else None
 
 
 def key_view(key: StoredKey, now: datetime) -> dict[str, Any]:
@@ -181,6 +175,8 @@ class ApiKeys:
                 "The bootstrap key comes from settings (TACTFUL_API_KEY or the development key "
                 "file); replace it there."
             )
+        if not _KEY_ID_FORM.fullmatch(key_id):
+            raise NotFound(f"No API key {key_id[:40]!r}.")
         now = self.clock()
         with self.store.transaction() as conn:
             found = stored.get_key(conn, key_id)
