@@ -40,6 +40,7 @@ MAX_PAGE = 200
 ATTRIBUTE_FIELDS = ("age_band", "region", "gender", "occupation")
 IDENTITY_FIELDS = ("email", "name", "phone")
 CHANNELS = ("consumer", "operator", "cli")
+_NO_IDENTITY: dict[str, str | None] = dict.fromkeys(IDENTITY_FIELDS)
 # A concurrent correction of the identifying fields makes this one read them again.
 _ATTEMPTS = 5
 
@@ -159,9 +160,6 @@ def correct_profile(
             )
         return get_profile(tactful, subject_id)
     raise Conflict("The profile kept changing while it was being corrected; try again.")
-
-
-_NO_IDENTITY: dict[str, str | None] = dict.fromkeys(IDENTITY_FIELDS)
 
 
 def _refuse_leaving_minority(conn: Connection, subject_id: str, age_band: str | None) -> None:
