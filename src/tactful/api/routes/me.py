@@ -56,6 +56,13 @@ def me(subject_id: Me, service: Service) -> dict[str, Any]:
             "receipts": "/v1/me/receipts",
             "decisions": "/v1/me/decisions",
             "inventory": "/v1/me/inventory",
+            "export": "/v1/me/export",
+            "export_page": "/v1/me/export.html",
+            "profile": "/v1/me/profile",
+            "events": "/v1/me/events",
+            "complaints": "/v1/me/complaints",
+            "requests": "/v1/me/requests",
+            "erasure": "/v1/me/erasure",
             "main_parameters": "/v1/transparency/recommender",
         },
     }
