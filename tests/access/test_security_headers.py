@@ -37,7 +37,7 @@ def web(settings: Settings, service: Tactful) -> tuple[TestClient, str]:
 
     @app.get("/test-page", response_class=HTMLResponse, include_in_schema=False)
     def page() -> str:
-        return "<!doctype html><title>t</title><link rel=stylesheet href=/s.css><p>hello"
+        return "<!doctype html><title>t</title><style>p { color: #333 }</style><p>hello"
 
     service.ingest_subjects([{"subject_id": "alice"}])
     token = service.issue_token("alice")["token"]
@@ -89,23 +89,31 @@ def test_every_response_carries_the_security_headers(web: tuple[TestClient, str]
 
 
 @SQLITE_ONLY
-def test_a_page_may_load_its_own_styles_and_the_explorer_exactly_its_scripts(
+def test_a_page_may_use_its_own_styles_and_the_explorer_exactly_its_scripts(
     web: tuple[TestClient, str],
 ) -> None:
-    client, _ = web
-    page = _policy(client.get("/test-page"))
-    assert page["style-src"] == "'self'"
-    assert "script-src" not in page
+    client, token = web
+    me = {"Authorization": f"Bearer {token}"}
+    pages = [client.get("/test-page"), client.get("/v1/me/export.html", headers=me)]
+    for page in pages:
+        assert page.status_code == 200
+        styles = re.findall(rb"<style>(.*?)</style>", page.content, re.DOTALL)
+        assert styles
+        policy = _policy(page)
+        assert policy["style-src"].split() == ["'self'", *(_sha256(s) for s in styles)]
+        assert "script-src" not in policy
     docs = client.get("/docs")
     assert docs.status_code == 200
     scripts = re.findall(rb"<script>(.*?)</script>", docs.content, re.DOTALL)
     assert scripts
     allowed = _policy(docs)["script-src"].split()
-    for script in scripts:
-        digest = base64.b64encode(hashlib.sha256(script).digest()).decode()
-        assert f"'sha256-{digest}'" in allowed
+    assert all(_sha256(script) in allowed for script in scripts)
     assert "'unsafe-inline'" not in allowed
     assert _policy(docs)["connect-src"] == "'self'"
+
+
+def _sha256(block: bytes) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(block).digest()).decode() + "'"
 
 
 @SQLITE_ONLY

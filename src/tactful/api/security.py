@@ -2,10 +2,11 @@
 
 `SecurityHeaders` adds what a browser needs to keep a response to itself: no sniffing, no
 referrer, no framing, a Content-Security-Policy that allows nothing by default (HTML pages
-may load their own styles and images; the API explorer at /docs and /redoc may load its
-scripts from the CDN FastAPI uses, and run exactly its inline scripts, by hash), opener
-and feature isolation, and `Cache-Control: no-store` on `/v1/me` and on any request that
-carries a credential (every response holding a person's data needs one).
+may load their own styles and images and use exactly their own inline `<style>` blocks, by
+hash; the API explorer at /docs and /redoc may load its scripts from the CDN FastAPI uses
+and run exactly its inline scripts, by hash), opener and feature isolation, and
+`Cache-Control: no-store` on `/v1/me` and on any request that carries a credential (every
+response holding a person's data needs one).
 
 `StrictCORS` lets pages on the exact origins of `settings.cors_origins` call the API, never
 with cookies and never `*`: any other origin gets no CORS header at all, and its preflight
@@ -32,13 +33,13 @@ log = logging.getLogger("tactful.api")
 NO_STORE = "no-store"
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 PAGE_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; "
+    "default-src 'none'; style-src 'self'{styles}; img-src 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'"
 )
 # FastAPI's API explorer pages: their CDN, their inline scripts by hash (added per response).
 DOC_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 _DOC_POLICY = (
-    "default-src 'none'; script-src https://cdn.jsdelivr.net {hashes}; "
+    "default-src 'none'; script-src https://cdn.jsdelivr.net{scripts}; "
     "style-src https://cdn.jsdelivr.net https://fonts.googleapis.com 'unsafe-inline'; "
     "font-src https://fonts.gstatic.com; "
     "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
@@ -46,6 +47,7 @@ _DOC_POLICY = (
     "form-action 'none'"
 )
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
+_INLINE_STYLE = re.compile(rb"<style>(.*?)</style>", re.DOTALL)
 
 FIXED = {
     "X-Content-Type-Options": "nosniff",
@@ -69,15 +71,6 @@ def _private(scope: Scope) -> bool:
     return any(name in _CREDENTIALS for name, _ in scope["headers"])
 
 
-def doc_policy(body: bytes) -> str:
-    """The API explorer's policy: its CDN, and exactly the inline scripts of `body`."""
-    hashes = " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
-        for script in _INLINE_SCRIPT.findall(body)
-    )
-    return _DOC_POLICY.format(hashes=hashes).replace(" ;", ";")
-
-
 class SecurityHeaders:
     """Pure ASGI middleware: `app.add_middleware(SecurityHeaders)`."""
 
@@ -89,54 +82,60 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         private = _private(scope)
-        if scope["path"] in DOC_PATHS:
-            await self._documentation(scope, receive, send, private)
-            return
+        docs = scope["path"] in DOC_PATHS
+        # An HTML page is held until its body is known, to allow exactly its inline styles
+        # (and, on the API explorer, scripts) by hash; pages are few and small.
+        start: Message | None = None
+        body: list[bytes] = []
 
         async def secured(message: Message) -> None:
+            nonlocal start
             if message["type"] == "http.response.start":
+                if docs or _is_html(message):
+                    start = message
+                    return
                 _decorate(message, private, None)
+            elif message["type"] == "http.response.body" and start is not None:
+                body.append(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                content = b"".join(body)
+                _decorate(start, private, doc_policy(content) if docs else page_policy(content))
+                await send(start)
+                message = {"type": "http.response.body", "body": content}
             await send(message)
 
         await self.app(scope, receive, secured)
 
-    async def _documentation(
-        self, scope: Scope, receive: Receive, send: Send, private: bool
-    ) -> None:
-        """Hold the page until its body is known, to hash its inline scripts."""
-        start: Message | None = None
-        body: list[bytes] = []
 
-        async def held(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-                return
-            if message["type"] == "http.response.body" and start is not None:
-                body.append(message.get("body", b""))
-                if message.get("more_body", False):
-                    return
-                _decorate(start, private, doc_policy(b"".join(body)))
-                await send(start)
-                await send({"type": "http.response.body", "body": b"".join(body)})
-                return
-            await send(message)
+def _is_html(message: Message) -> bool:
+    return MutableHeaders(scope=message).get("content-type", "").startswith("text/html")
 
-        await self.app(scope, receive, held)
+
+def _hashes(blocks: list[bytes]) -> str:
+    return "".join(
+        " 'sha256-" + base64.b64encode(hashlib.sha256(block).digest()).decode() + "'"
+        for block in blocks
+    )
+
+
+def page_policy(body: bytes) -> str:
+    """A page's policy: nothing but its own styles and images, and its inline styles."""
+    return PAGE_POLICY.format(styles=_hashes(_INLINE_STYLE.findall(body)))
+
+
+def doc_policy(body: bytes) -> str:
+    """The API explorer's policy: its CDN, and exactly the inline scripts of `body`."""
+    return _DOC_POLICY.format(scripts=_hashes(_INLINE_SCRIPT.findall(body)))
 
 
 def _decorate(message: Message, private: bool, policy: str | None) -> None:
     headers = MutableHeaders(scope=message)
     for name, value in FIXED.items():
         headers[name] = value
-    if policy is None:
-        html = headers.get("content-type", "").startswith("text/html")
-        policy = PAGE_POLICY if html else API_POLICY
-        # A page may carry a policy of its own (for example with the hash of an inline
-        # style); it is the page's to make strict.
-        if "content-security-policy" in headers:
-            policy = headers["content-security-policy"]
-    headers["Content-Security-Policy"] = policy
+    # A response may carry a policy of its own; it is the route's to make strict.
+    if "content-security-policy" not in headers:
+        headers["Content-Security-Policy"] = policy or API_POLICY
     if private:
         headers["Cache-Control"] = NO_STORE
 
