@@ -71,7 +71,7 @@ def test_the_inventory_lists_each_kind_of_data_with_source_purpose_retention_and
     assert (
         purchases["all_deleted_by"] == (NOW - timedelta(days=2) + timedelta(days=730)).isoformat()
     )
-    assert {r["role"] for r in purchases["readable_by"]} == {"integration", "privacy_officer"}
+    assert {r["scope"] for r in purchases["readable_by"]} == {"privacy-officer", "admin"}
     # Views were covered by statistics only.
     views = by_category["browsing_history"]
     assert [p["purpose"] for p in views["purposes"]] == ["analytics.aggregate"]

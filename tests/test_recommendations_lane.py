@@ -20,8 +20,10 @@ from fastapi.testclient import TestClient
 
 from tactful.api.app import create_app
 from tactful.api.routes.decisions import RecommendationsLane
-from tactful.errors import NotFound, TactfulError
+from tactful.domain.access import Principal
+from tactful.errors import NotFound, TactfulError, Unauthorized
 from tactful.service import Tactful
+from tactful.services.access import BOOTSTRAP_PRINCIPAL
 from tactful.settings import Settings
 from tests import shop
 
@@ -116,10 +118,20 @@ def test_a_recommendation_through_the_lane_is_recorded(client: TestClient) -> No
 # -- which requests the lane takes ------------------------------------------------------
 
 
+class _Keys:
+    """The key check of the real service: only the bootstrap key is known."""
+
+    def authenticate(self, presented: str | None) -> Principal:
+        if presented != KEY:
+            raise Unauthorized("A valid operator API key is required.")
+        return BOOTSTRAP_PRINCIPAL
+
+
 class _Service:
     def __init__(self, fail: TactfulError | None = None) -> None:
         self.calls: list[tuple[str, int, str]] = []
         self.fail = fail
+        self.keys = _Keys()
 
     def recommend(self, subject_id: str, k: int = 10, surface: str = "home") -> dict[str, Any]:
         self.calls.append((subject_id, k, surface))

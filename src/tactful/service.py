@@ -590,6 +590,7 @@ class Tactful:
                 self.notices.current(conn).notice,
                 self.notices.catalog(conn),
                 self.settings.decision_retention_days,
+                self.clock(),
             )
 
     def run_retention(self, *, dry_run: bool = False) -> dict[str, Any]:

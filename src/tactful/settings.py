@@ -6,10 +6,12 @@ import os
 import secrets
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "password", "test"})
 
 
@@ -122,6 +124,16 @@ class Settings(BaseSettings):
         "browser; empty: none. Never a wildcard.",
     )
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, value: list[str]) -> list[str]:
+        bad = [text for text in value if exact_origin(text) is None]
+        if bad:
+            raise ValueError(
+                f"TACTFUL_CORS_ORIGINS must list exact scheme://host[:port] origins; not {bad[0]!r}"
+            )
+        return value
+
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:
         if self.environment == "production":
@@ -198,6 +210,32 @@ class Settings(BaseSettings):
         with os.fdopen(fd, "w") as out:
             out.write(value + "\n")
         return value
+
+
+def exact_origin(text: str) -> str | None:
+    """`scheme://host[:port]` as a browser sends it in Origin; None for anything else
+    (a wildcard, `null`, a path, a query, credentials)."""
+    try:
+        parts = urlsplit(text.strip().rstrip("/"))
+        port = parts.port
+    except ValueError:
+        return None
+    if (
+        parts.scheme not in _DEFAULT_PORTS
+        or not parts.hostname
+        or "*" in parts.netloc
+        or parts.username is not None
+        or parts.path
+        or parts.query
+        or parts.fragment
+    ):
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != _DEFAULT_PORTS[parts.scheme]:
+        host = f"{host}:{port}"
+    return f"{parts.scheme}://{host}"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -98,15 +98,7 @@ class Server:
 @pytest.fixture(
     params=[
         "app and server logs",
-        pytest.param(
-            "with the SQL log",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="storage/database.py creates engines without hide_parameters=True, so "
-                "SQLAlchemy's statement log (and any DBAPIError message) shows bound values: "
-                "the TC string kept as consent evidence",
-            ),
-        ),
+        "with the SQL log",
     ]
 )
 def server(

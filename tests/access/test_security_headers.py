@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from tactful.api.app import create_app
 from tactful.api.security import exact_origin
@@ -215,3 +217,11 @@ def test_without_configured_origins_no_page_may_call(settings: Settings, service
 )
 def test_configured_origins_are_exact(text: str, origin: str | None) -> None:
     assert exact_origin(text) == origin
+
+
+@pytest.mark.parametrize(
+    "origin", ["*", "null", "https://shop.example.com/path", "ftp://x.example"]
+)
+def test_settings_refuse_an_origin_that_is_not_exact(origin: str, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="TACTFUL_CORS_ORIGINS"):
+        Settings(data_dir=tmp_path, cors_origins=[SHOP, origin])

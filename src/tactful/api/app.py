@@ -12,6 +12,8 @@ from tactful.api import problems
 from tactful.api.actor import ActorScope
 from tactful.api.limits import BodySizeLimit
 from tactful.api.openapi import document
+from tactful.api.ratelimit import RateLimit
+from tactful.api.security import SecurityHeaders, StrictCORS
 from tactful.api.routes import (
     audit,
     complaints,
@@ -86,5 +88,12 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
     app.add_middleware(decisions.RecommendationsLane)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(ActorScope)
+    app.add_middleware(
+        RateLimit,
+        per_minute=settings.rate_limit_per_minute,
+        subject_per_minute=settings.subject_rate_limit_per_minute,
+    )
+    app.add_middleware(StrictCORS, origins=settings.cors_origins)
+    app.add_middleware(SecurityHeaders)
     document(app)
     return app

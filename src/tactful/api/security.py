@@ -20,13 +20,13 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tactful.api.problems import problem
+from tactful.settings import exact_origin
 
 log = logging.getLogger("tactful.api")
 
@@ -145,33 +145,6 @@ ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE"
 ALLOWED_HEADERS = "Authorization, Content-Type"
 EXPOSED_HEADERS = "Retry-After, Tactful-GPC, Tactful-GPC-Receipt, Content-Disposition, Location"
 PREFLIGHT_MAX_AGE = "600"
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def exact_origin(text: str) -> str | None:
-    """`scheme://host[:port]` as a browser sends it in Origin; None for anything else
-    (a wildcard, `null`, a path, a query, credentials)."""
-    try:
-        parts = urlsplit(text.strip().rstrip("/"))
-        port = parts.port
-    except ValueError:
-        return None
-    if (
-        parts.scheme not in _DEFAULT_PORTS
-        or not parts.hostname
-        or "*" in parts.netloc
-        or parts.username is not None
-        or parts.path
-        or parts.query
-        or parts.fragment
-    ):
-        return None
-    host = parts.hostname.lower()
-    if ":" in host:
-        host = f"[{host}]"
-    if port is not None and port != _DEFAULT_PORTS[parts.scheme]:
-        host = f"{host}:{port}"
-    return f"{parts.scheme}://{host}"
 
 
 class StrictCORS:

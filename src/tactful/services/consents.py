@@ -145,6 +145,13 @@ class ConsentService:
         self.audit = audit
 
     # -- changes ----------------------------------------------------------------------
+
+    def _log_ref(self, subject_id: str) -> str:
+        """How logs name a person: a prefix of their audit fingerprint, never their id."""
+        if self.audit is None:
+            return "(unnamed)"
+        return self.audit.fingerprint(subject_id)[:16]
+
     def record(
         self,
         subject_id: str,
@@ -215,7 +222,7 @@ class ConsentService:
             state = self._state(conn, subject_id, catalog)
         log.info(
             "Global Privacy Control honoured for subject %s: opted out of %s",
-            subject_id,
+            self._log_ref(subject_id),
             ", ".join(p.code for p, _ in changes),
         )
         return Outcome(subject, state, receipt)
@@ -283,7 +290,7 @@ class ConsentService:
         if changes:
             log.info(
                 "TCF string applied for subject %s: %s",
-                subject_id,
+                self._log_ref(subject_id),
                 ", ".join(f"{p.code}={s.value}" for p, s in changes),
             )
         return Outcome(
@@ -325,7 +332,10 @@ class ConsentService:
                     )
                 else:
                     self._audit(conn, subject_id, {"method": method.value, "objection": "raised"})
-                log.info("Objection to direct marketing recorded for subject %s", subject_id)
+                log.info(
+                    "Objection to direct marketing recorded for subject %s",
+                    self._log_ref(subject_id),
+                )
             state = self._state(conn, subject_id, catalog)
         return Outcome(subject, state, receipt)
 
@@ -344,7 +354,7 @@ class ConsentService:
             state = self._state(conn, subject_id, catalog)
         if not lifted:
             raise NotFound("There is no objection to lift.")
-        log.info("Objection to direct marketing lifted by subject %s", subject_id)
+        log.info("Objection to direct marketing lifted by subject %s", self._log_ref(subject_id))
         return Outcome(subject, state, None)
 
     # -- reading ----------------------------------------------------------------------

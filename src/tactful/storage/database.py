@@ -34,6 +34,8 @@ def make_engine(url: str) -> Engine:
     json_options: dict[str, Any] = {
         "json_serializer": _json_dumps,
         "json_deserializer": orjson.loads,
+        # Bound values are personal data: never in a statement log or an error message.
+        "hide_parameters": True,
     }
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
