@@ -13,7 +13,6 @@ from tactful.api.actor import ActorScope
 from tactful.api.limits import BodySizeLimit
 from tactful.api.openapi import document
 from tactful.api.ratelimit import RateLimit
-from tactful.api.security import SecurityHeaders, StrictCORS
 from tactful.api.routes import (
     audit,
     complaints,
@@ -28,6 +27,7 @@ from tactful.api.routes import (
     rights,
     transparency,
 )
+from tactful.api.security import SecurityHeaders, StrictCORS
 from tactful.service import Tactful
 from tactful.services.erasure import ErasureWorker
 from tactful.services.retention import RetentionSchedule
