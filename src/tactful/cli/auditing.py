@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,34 +11,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from tactful.audit.chain import AuditAction
-from tactful.audit.context import acting_as
-from tactful.cli.common import DataDir, console, err_console, fail, settings_for
-from tactful.errors import FieldError, InvalidInput, TactfulError
+from tactful.cli.common import DataDir, console, err_console, open_service
+from tactful.errors import FieldError, InvalidInput
 
 if TYPE_CHECKING:
-    from tactful.service import Tactful
+    pass
 
-CLI_ACTOR = "cli"
 TAMPERED = 2
 
 audit_app = typer.Typer(help="The tamper-evident audit log: verify it, list entries, checkpoint.")
-
-
-@contextmanager
-def _service(data_dir: Path | None) -> Iterator[Tactful]:
-    from tactful.service import Tactful
-
-    with acting_as(CLI_ACTOR):
-        try:
-            service = Tactful(settings_for(data_dir))
-        except TactfulError as exc:
-            fail(exc)
-        try:
-            yield service
-        except TactfulError as exc:
-            fail(exc)
-        finally:
-            service.close()
 
 
 @audit_app.command("verify")
@@ -53,7 +32,7 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Check every entry, checkpoint and the head; exit 0 if intact, 2 if tampered with."""
-    with _service(data_dir) as service:
+    with open_service(data_dir) as service:
         keys = _read_jwks(jwks) if jwks is not None else None
         report = service.audit.verify(keys)
     if as_json:
@@ -109,7 +88,7 @@ def log(
     as_json: Annotated[bool, typer.Option("--json", help="Print the entries as JSON.")] = False,
 ) -> None:
     """Entries newest first; a subject id is matched by its fingerprint, never stored."""
-    with _service(data_dir) as service:
+    with open_service(data_dir) as service:
         entries = service.audit.entries(
             subject_id=subject, action=action, limit=limit, before=before
         )
@@ -140,7 +119,7 @@ def log(
 @audit_app.command("checkpoint")
 def checkpoint(data_dir: DataDir = None) -> None:
     """Sign a checkpoint of the chain now (over an entry saying who asked)."""
-    with _service(data_dir) as service:
+    with open_service(data_dir) as service:
         made = service.audit.checkpoint()
     console.print(f"signed checkpoint at seq {made.seq}: {made.hash}")
 

@@ -7,20 +7,15 @@ so it is written there as a read of their data.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from tactful.audit.context import acting_as
-from tactful.cli.common import DataDir, console, fail, settings_for
-from tactful.errors import TactfulError
+from tactful.cli.common import DataDir, console, open_service
 
 if TYPE_CHECKING:
-    from tactful.service import Tactful
+    pass
 
 complaints_app = typer.Typer(
     help="The complaint queue: list, show, assign, resolve or reject complaints.",
@@ -29,23 +24,6 @@ complaints_app = typer.Typer(
 
 ComplaintId = Annotated[str, typer.Argument(help="The complaint id (a UUID).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-@contextmanager
-def _service(data_dir: Path | None) -> Iterator[Tactful]:
-    from tactful.service import Tactful
-
-    with acting_as("cli"):
-        try:
-            service = Tactful(settings_for(data_dir))
-        except TactfulError as exc:
-            fail(exc)
-        try:
-            yield service
-        except TactfulError as exc:
-            fail(exc)
-        finally:
-            service.close()
 
 
 def _print_json(value: Any) -> None:
@@ -70,7 +48,7 @@ def list_complaints(
     data_dir: DataDir = None,
 ) -> None:
     """The queue, soonest due first (the person's text is not shown here)."""
-    with _service(data_dir) as service:
+    with open_service(data_dir) as service:
         page = service.complaints.queue(
             status=status or (), overdue=overdue, owner=owner, limit=limit, after=after
         )
@@ -102,7 +80,7 @@ def show_complaint(
     complaint_id: ComplaintId, as_json: AsJson = False, data_dir: DataDir = None
 ) -> None:
     """One complaint with the person's text (the read is written to the audit log)."""
-    with _service(data_dir) as service:
+    with open_service(data_dir) as service:
         found = service.complaints.get(complaint_id)
         service.audit.record(
             "personal_data.read", subject_id=found["subject_id"], detail={"what": "complaint"}
@@ -139,7 +117,7 @@ def assign_complaint(
     data_dir: DataDir = None,
 ) -> None:
     """Give a complaint an owner; it moves to in_review."""
-    with _service(data_dir) as service:
+    with open_service(data_dir) as service:
         changed = service.complaints.assign(complaint_id, owner)
     _print_complaint(changed)
 
@@ -151,7 +129,7 @@ def resolve_complaint(
     data_dir: DataDir = None,
 ) -> None:
     """Resolve a complaint with an answer (final)."""
-    with _service(data_dir) as service:
+    with open_service(data_dir) as service:
         changed = service.complaints.resolve(complaint_id, resolution)
     _print_complaint(changed)
 
@@ -163,7 +141,7 @@ def reject_complaint(
     data_dir: DataDir = None,
 ) -> None:
     """Reject a complaint, saying why (final)."""
-    with _service(data_dir) as service:
+    with open_service(data_dir) as service:
         changed = service.complaints.reject(complaint_id, reason)
     _print_complaint(changed)
 
