@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -34,6 +34,7 @@ from tactful.service import Tactful
 from tactful.services.tokens import SubjectTokens
 from tactful.settings import Settings
 from tests import shop
+from tests.clock import Clock
 from tests.consent.test_tcf import ES_RESTRICTIONS, JAVA_BITFIELD, SPEC_OOB_ALLOWED
 
 KEY = "test-operator-key-0123456789abcdef"
@@ -47,19 +48,6 @@ MARKETING = "marketing.direct"
 PARAMETERS = "/v1/transparency/recommender"
 
 Client = TestClient | httpx.Client
-
-
-class Clock:
-    """Time as the test sets it: it moves only when told to."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture

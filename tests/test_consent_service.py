@@ -19,6 +19,7 @@ from tactful.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from tactful.service import Tactful
 from tactful.settings import Settings
 from tests import shop
+from tests.clock import Clock
 from tests.consent.test_tcf import ES_RESTRICTIONS, JAVA_BITFIELD
 
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -27,17 +28,6 @@ BEHAVIORAL = "personalization.behavioral"
 ANALYTICS = "analytics.aggregate"
 ADS = "advertising.cross_context"
 MARKETING = "marketing.direct"
-
-
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture

@@ -19,16 +19,9 @@ from tactful.services.notices import packaged_notice
 from tactful.services.retention import RetentionSchedule
 from tactful.settings import Settings
 from tactful.storage import tables as t
+from tests.clock import Clock
 
 DAY0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

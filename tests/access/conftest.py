@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from tactful.api.app import create_app
 from tactful.service import Tactful
 from tactful.settings import Settings
-from tests.access.helpers import Clock, harden
+from tests.access.helpers import harden
+from tests.clock import Clock
 
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 

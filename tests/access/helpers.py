@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -18,19 +17,6 @@ from tactful.settings import Settings
 BOOTSTRAP_KEY = "test-operator-key-0123456789abcdef"
 # For tests of the HTTP edge, where the backend makes no difference.
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-class Clock:
-    """Wall-clock time as the test sets it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 class Ticker:

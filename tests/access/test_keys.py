@@ -17,7 +17,8 @@ from tactful.service import Tactful
 from tactful.services.access import CACHE_SECONDS, INVALID, TOUCH_SECONDS, ApiKeys, split_key
 from tactful.storage import tables as t
 from tests import shop
-from tests.access.helpers import BOOTSTRAP_KEY, Clock, Ticker
+from tests.access.helpers import BOOTSTRAP_KEY, Ticker
+from tests.clock import Clock
 
 KEY_SHAPE = re.compile(r"tk_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}")
 

@@ -17,7 +17,8 @@ from fastapi.testclient import TestClient
 from tactful.domain.access import Scope
 from tactful.service import Tactful
 from tests import shop
-from tests.access.helpers import BOOTSTRAP_KEY, Clock, problem, scope_keys
+from tests.access.helpers import BOOTSTRAP_KEY, problem, scope_keys
+from tests.clock import Clock
 from tests.consent.test_tcf import SPEC_OOB_ALLOWED
 
 INGEST, RECOMMEND, ANALYST, OFFICER, ADMIN = (

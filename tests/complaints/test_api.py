@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tactful.service import Tactful
 from tactful.storage import tables as t
-from tests.complaints.conftest import Clock
+from tests.clock import Clock
 
 KEY = "test-operator-key-0123456789abcdef"
 OPERATOR = {"X-API-Key": KEY}

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from tactful.errors import Conflict, InvalidInput, NotFound
 from tactful.service import Tactful
 from tactful.storage import tables as t
-from tests.complaints.conftest import T0, Clock
+from tests.clock import Clock
+from tests.trained_shop import T0
 
 
 def _file(service: Tactful, subject_id: str, ref: str, **extra: Any) -> str:
