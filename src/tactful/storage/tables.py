@@ -52,6 +52,19 @@ JSONType: Any = JSON().with_variant(JSONB(), "postgresql")
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
 BigId: Any = BigInteger().with_variant(Integer(), "sqlite")
 
+
+def _subject_id(*, primary_key: bool = False, index: bool = False) -> Column[str]:
+    """The column naming the person a row is about; their rows go when they do."""
+    return Column(
+        "subject_id",
+        String(128),
+        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
+        primary_key=primary_key,
+        nullable=False,
+        index=index,
+    )
+
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -72,12 +85,7 @@ subjects = Table(
 subject_attributes = Table(
     "subject_attributes",
     metadata,
-    Column(
-        "subject_id",
-        String(128),
-        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _subject_id(primary_key=True),
     Column("age_band", String(16)),
     Column("region", String(64)),
     Column("gender", String(32)),
@@ -102,12 +110,7 @@ events = Table(
     "events",
     metadata,
     Column("event_id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "subject_id",
-        String(128),
-        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _subject_id(),
     Column("item_id", String(128), ForeignKey("items.item_id"), nullable=True),
     Column("event_type", String(16), nullable=False),
     Column("data_category", String(32), nullable=False),
@@ -134,13 +137,7 @@ consent_records = Table(
     metadata,
     Column("sequence", BigId, primary_key=True, autoincrement=True),
     Column("record_id", Uuid, nullable=False, unique=True),
-    Column(
-        "subject_id",
-        String(128),
-        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _subject_id(index=True),
     Column("purpose", String(64), nullable=False),
     Column("status", String(16), nullable=False),
     Column("notice_version", String(64), nullable=False),
@@ -152,13 +149,7 @@ decisions = Table(
     "decisions",
     metadata,
     Column("decision_id", Uuid, primary_key=True),
-    Column(
-        "subject_id",
-        String(128),
-        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _subject_id(index=True),
     Column("surface", String(64), nullable=False),
     Column("level", String(16), nullable=False),
     Column("model_name", String(64), nullable=False),
@@ -197,12 +188,7 @@ consent_receipts = Table(
     "consent_receipts",
     metadata,
     Column("receipt_id", Uuid, primary_key=True),
-    Column(
-        "subject_id",
-        String(128),
-        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _subject_id(),
     Column("issued_at", UTCDateTime(), nullable=False),
     Column("method", String(16), nullable=False),
     Column("notice_version", String(64), nullable=False),
@@ -218,13 +204,7 @@ consent_evidence = Table(
     "consent_evidence",
     metadata,
     Column("evidence_id", Uuid, primary_key=True),
-    Column(
-        "subject_id",
-        String(128),
-        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _subject_id(index=True),
     Column("kind", String(16), nullable=False),
     Column("raw", Text, nullable=False),
     Column("decoded", JSONType, nullable=False),
@@ -236,13 +216,7 @@ objections = Table(
     "objections",
     metadata,
     Column("objection_id", Uuid, primary_key=True),
-    Column(
-        "subject_id",
-        String(128),
-        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _subject_id(index=True),
     Column("raised_at", UTCDateTime(), nullable=False),
     Column("raised_via", String(16), nullable=False),
     Column("lifted_at", UTCDateTime(), nullable=True),
@@ -257,12 +231,7 @@ objections = Table(
 subject_identity = Table(
     "subject_identity",
     metadata,
-    Column(
-        "subject_id",
-        String(128),
-        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _subject_id(primary_key=True),
     Column("key_id", String(64), nullable=False),
     Column("sealed", LargeBinary, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
@@ -353,13 +322,7 @@ complaints = Table(
     "complaints",
     metadata,
     Column("complaint_id", Uuid, primary_key=True),
-    Column(
-        "subject_id",
-        String(128),
-        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _subject_id(index=True),
     Column("decision_id", Uuid, nullable=True),
     Column("item_id", String(128), nullable=True),
     Column("message_ref", String(128), nullable=True),
@@ -380,12 +343,7 @@ complaints = Table(
 suppressions = Table(
     "suppressions",
     metadata,
-    Column(
-        "subject_id",
-        String(128),
-        ForeignKey("subjects.subject_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _subject_id(primary_key=True),
     Column("item_id", String(128), primary_key=True),
     Column("complaint_id", Uuid, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
