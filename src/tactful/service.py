@@ -66,7 +66,6 @@ from tactful.settings import Settings
 from tactful.storage import rights
 from tactful.storage import tables as t
 from tactful.storage.bulk import iter_event_columns, iter_subject_consents
-from tactful.storage.complaints import suppressed_items
 from tactful.storage.history import decisions_for
 from tactful.storage.identity import put_identities, sealed_identity
 from tactful.storage.keyring import Keyring
@@ -492,7 +491,7 @@ class Tactful:
                 )
 
             models = [m for m in (popular, personal) if m is not None]
-            suppressed = suppressed_items(conn, subject_id)
+            suppressed = self.store.suppressed_items(conn, subject_id)
             ctx = DecisionContext(
                 subject,
                 consents,

@@ -29,6 +29,7 @@ from tactful.domain.events import Event, EventType
 from tactful.domain.subjects import AgeBand, Subject, SubjectAttributes
 from tactful.errors import StoreUnavailable
 from tactful.storage import tables as t
+from tactful.storage.complaints import suppressed_items
 from tactful.storage.database import make_engine, migrate
 from tactful.storage.raw import AGE, consent_record, utc
 
@@ -94,6 +95,7 @@ class _HotSQL:
     param: str
     subject_ledger: str
     insert_decision: str
+    suppressed: str
 
     def recent_signals(self, n_types: int) -> str:
         types = ", ".join([self.param] * n_types)
@@ -120,6 +122,7 @@ def _hot_sql(param: str, json: str) -> _HotSQL:
             " LEFT OUTER JOIN consent_records c ON c.subject_id = s.subject_id"
             f" WHERE s.subject_id = {p} ORDER BY c.sequence"
         ),
+        suppressed=f"SELECT item_id FROM suppressions WHERE subject_id = {p}",
         insert_decision=(
             "INSERT INTO decisions (decision_id, subject_id, surface, level, model_name,"
             f" model_version, purposes, record, created_at) VALUES ({p}, {p}, {p}, {p}, {p},"
@@ -397,6 +400,13 @@ class Store:
             Event(subject_id, _EVENT_TYPES[kind], utc(occurred_at), item_id, value)
             for kind, occurred_at, item_id, value in rows
         ]
+
+    def suppressed_items(self, conn: Connection, subject_id: str) -> frozenset[str]:
+        """Items the subject reported in a complaint: never shown to them again."""
+        hot = _HOT.get(conn.dialect.name)
+        if hot is None:
+            return suppressed_items(conn, subject_id)
+        return frozenset(row[0] for row in _execute(conn, hot.suppressed, (subject_id,)))
 
     def iter_events(self, conn: Connection, event_types: Iterable[EventType]) -> Iterator[Event]:
         types = [e.value for e in event_types]
