@@ -65,6 +65,10 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
         version=__version__,
         summary="Consent-gated personalization: every decision explained and recorded.",
         lifespan=lifespan,
+        # FastAPI's explorer pages load scripts and fonts from third-party CDNs; the
+        # document itself stays at /openapi.json for any local tool.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.tactful = service
     app.state.api_key = settings.operator_api_key()

@@ -3,8 +3,7 @@
 `SecurityHeaders` adds what a browser needs to keep a response to itself: no sniffing, no
 referrer, no framing, a Content-Security-Policy that allows nothing by default (HTML pages
 may load their own styles and images and use exactly their own inline `<style>` blocks, by
-hash; the API explorer at /docs and /redoc may load its scripts from the CDN FastAPI uses
-and run exactly its inline scripts, by hash), opener and feature isolation, and
+hash; no script, and nothing from elsewhere), opener and feature isolation, and
 `Cache-Control: no-store` on `/v1/me` and on any request that carries a credential (every
 response holding a person's data needs one).
 
@@ -36,17 +35,6 @@ PAGE_POLICY = (
     "default-src 'none'; style-src 'self'{styles}; img-src 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'"
 )
-# FastAPI's API explorer pages: their CDN, their inline scripts by hash (added per response).
-DOC_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
-_DOC_POLICY = (
-    "default-src 'none'; script-src https://cdn.jsdelivr.net{scripts}; "
-    "style-src https://cdn.jsdelivr.net https://fonts.googleapis.com 'unsafe-inline'; "
-    "font-src https://fonts.gstatic.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "connect-src 'self'; worker-src blob:; frame-ancestors 'none'; base-uri 'none'; "
-    "form-action 'none'"
-)
-_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 _INLINE_STYLE = re.compile(rb"<style>(.*?)</style>", re.DOTALL)
 
 FIXED = {
@@ -82,16 +70,15 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         private = _private(scope)
-        docs = scope["path"] in DOC_PATHS
         # An HTML page is held until its body is known, to allow exactly its inline styles
-        # (and, on the API explorer, scripts) by hash; pages are few and small.
+        # by hash; pages are few and small.
         start: Message | None = None
         body: list[bytes] = []
 
         async def secured(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                if docs or _is_html(message):
+                if _is_html(message):
                     start = message
                     return
                 _decorate(message, private, None)
@@ -100,7 +87,7 @@ class SecurityHeaders:
                 if message.get("more_body", False):
                     return
                 content = b"".join(body)
-                _decorate(start, private, doc_policy(content) if docs else page_policy(content))
+                _decorate(start, private, page_policy(content))
                 await send(start)
                 message = {"type": "http.response.body", "body": content}
             await send(message)
@@ -122,11 +109,6 @@ def _hashes(blocks: list[bytes]) -> str:
 def page_policy(body: bytes) -> str:
     """A page's policy: nothing but its own styles and images, and its inline styles."""
     return PAGE_POLICY.format(styles=_hashes(_INLINE_STYLE.findall(body)))
-
-
-def doc_policy(body: bytes) -> str:
-    """The API explorer's policy: its CDN, and exactly the inline scripts of `body`."""
-    return _DOC_POLICY.format(scripts=_hashes(_INLINE_SCRIPT.findall(body)))
 
 
 def _decorate(message: Message, private: bool, policy: str | None) -> None:

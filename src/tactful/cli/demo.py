@@ -99,7 +99,7 @@ def run_demo(settings: Settings, *, rebuild: bool, serve: bool, small: bool) -> 
     base = f"http://{settings.host}:{settings.port}"
     console.print(
         f"""
-[bold]Tactful demo[/bold] on {base}   (API docs: {base}/docs)
+[bold]Tactful demo[/bold] on {base}   (OpenAPI document: {base}/openapi.json)
 Operator API key: [bold]{key}[/bold]
 
 Try:
