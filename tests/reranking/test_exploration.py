@@ -14,7 +14,7 @@ from tactful.reranking.exploration import ExplorationConfig, explore, explored_c
 
 
 def test_share_zero_is_top_k() -> None:
-    scores = np.random.default_rng(3).random(500)
+    scores = np.random.default_rng(3).random(500).astype(np.float32)
     got = explore(scores, 10, ExplorationConfig(share=0.0))
     assert got.items.tolist() == top_k(scores, 10).tolist()
     assert not got.explored.any()
@@ -53,7 +53,7 @@ def test_explored_items_come_from_the_tail_never_excluded(
     n: int, k: int, share: float, tail_from: int, seed: int
 ) -> None:
     rng = np.random.default_rng(seed)
-    scores = rng.random(n)
+    scores = rng.random(n).astype(np.float32)
     exclude = rng.random(n) < 0.3
     got = explore(
         scores, k, ExplorationConfig(share=share, tail_from=tail_from, seed=seed), exclude

@@ -45,7 +45,7 @@ def test_category_sets_use_jaccard() -> None:
 
 def test_distinct_never_excluded_and_only_from_pool() -> None:
     rng = np.random.default_rng(2)
-    scores = rng.random(200)
+    scores = rng.random(200).astype(np.float32)
     cats = rng.integers(0, 3, 200)
     exclude = np.zeros(200, dtype=np.bool_)
     exclude[np.argsort(-scores)[:5]] = True  # the five best are masked by guardrails
