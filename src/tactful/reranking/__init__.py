@@ -27,8 +27,9 @@ from tactful.errors import FieldError, InvalidInput
 
 BoolArray = npt.NDArray[np.bool_]
 Float64Array = npt.NDArray[np.float64]
-# Per item column: one category index (negative: none), a row of category flags, or a set.
-Categories = npt.NDArray[np.integer[Any]] | npt.NDArray[np.bool_] | Sequence[Iterable[int]]
+# Per item column: one category index (negative: none), a row of category flags (2-D, > 0
+# marks a category), or an iterable of category indices.
+Categories = npt.NDArray[Any] | Sequence[Iterable[int]]
 
 ConfigT = TypeVar("ConfigT", bound=ComponentConfig)
 
@@ -123,6 +124,7 @@ def min_max(values: Float64Array) -> Float64Array:
 __all__ = [
     "BoolArray",
     "Categories",
+    "Float64Array",
     "category_flags",
     "check_k",
     "check_scores",
