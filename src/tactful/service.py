@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Connection, select
 
-from tactful.candidates.base import Recommender
+from tactful.candidates.base import IndexArray, Recommender
 from tactful.candidates.registry import build, load_model
 from tactful.consent.ledger import ConsentMethod, ConsentRecord, ConsentStatus, derive_state
 from tactful.consent.levels import PersonalizationLevel, derive_level
@@ -50,6 +50,7 @@ from tactful.ingestion.minimisation import minimise
 from tactful.ingestion.schemas import ID_PATTERN, EventIn, ItemIn, SubjectIn
 from tactful.pipeline.decide import DecisionContext, DecisionRequest, decide
 from tactful.pipeline.models import ModelHandle
+from tactful.pipeline.surfaces import category_columns, surface_rankers
 from tactful.services.access import ApiKeys
 from tactful.services.audit import AuditLog
 from tactful.services.complaints import ComplaintService
@@ -110,6 +111,8 @@ class Tactful:
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.settings = settings
+        # Checked before anything is opened: a bad configuration stops the start cleanly.
+        self.rankers = surface_rankers(settings.surface_rerankers)
         self.store = store or Store.open(settings.resolved_database_url)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.signer = ReceiptSigner.load_or_create(
@@ -157,6 +160,7 @@ class Tactful:
         self._catalog_checked = 0.0
         self._models: dict[str, ModelHandle] = {}
         self._masks: dict[str, CatalogMasks] = {}
+        self._categories: dict[str, IndexArray] = {}
         self._latest: dict[str, tuple[float, str | None]] = {}
 
     def close(self) -> None:
@@ -492,6 +496,7 @@ class Tactful:
 
             models = [m for m in (popular, personal) if m is not None]
             suppressed = self.store.suppressed_items(conn, subject_id)
+            ranker = self.rankers.get(surface)
             ctx = DecisionContext(
                 subject,
                 consents,
@@ -502,6 +507,10 @@ class Tactful:
                 personal,
                 {m.version: self._masks_for(m, catalog) for m in models},
                 suppressed,
+                ranker,
+                {m.version: self._categories_for(m, catalog) for m in models}
+                if ranker is not None
+                else {},
             )
             record = decide(DecisionRequest(subject_id, k, surface, self.clock()), ctx)
             body = record.as_dict()
@@ -712,7 +721,7 @@ class Tactful:
             else ModelInfo(mv.name, mv.version, mv.config, mv.created_at, mv.trained_on)
             for name, mv in latest.items()
         }
-        return recommender_parameters(
+        parameters = recommender_parameters(
             purposes=self.purposes,
             models=models,
             personal_model=self.settings.personal_model,
@@ -720,6 +729,11 @@ class Tactful:
             history_limit=self.settings.history_limit,
             max_k=self.settings.max_k,
         )
+        # How each surface orders the list after the guardrails (DSA Art. 27 main parameter).
+        parameters["surfaces"] = {
+            surface: ranker.describe() for surface, ranker in sorted(self.rankers.items())
+        }
+        return parameters
 
     # -- models -----------------------------------------------------------------------
     def train(
@@ -812,6 +826,7 @@ class Tactful:
                 with self._lock:
                     self._catalog, self._catalog_stamp = catalog, stamp
                     self._masks = {}
+                    self._categories = {}
             self._catalog_checked = now
         return self._catalog
 
@@ -822,6 +837,16 @@ class Tactful:
             with self._lock:
                 self._masks[model.version] = masks
         return masks
+
+    def _categories_for(self, model: ModelHandle, catalog: dict[str, Item]) -> IndexArray:
+        columns = self._categories.get(model.version)
+        if columns is None:
+            columns = category_columns(
+                model.item_ids, {i: item.category for i, item in catalog.items()}
+            )
+            with self._lock:
+                self._categories[model.version] = columns
+        return columns
 
     def _model(self, conn: Connection, name: str) -> ModelHandle:
         handle = self._model_or_none(conn, name)

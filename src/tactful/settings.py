@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -49,6 +49,12 @@ class Settings(BaseSettings):
         ge=1,
         le=100_000,
         description="Most recent signals one decision reads of a person's history.",
+    )
+    surface_rerankers: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Per surface, a re-ranker applied after the guardrails, as JSON: "
+        '{"home": {"kind": "mmr", "lambda_": 0.7}, "discover": {"kind": "exploration", '
+        '"share": 0.2}}; kinds mmr, calibrated, exploration. Unnamed surfaces: the plain top k.',
     )
     personal_model: str = Field(
         "ease", description="Recommender used at the basic and full personalization levels."

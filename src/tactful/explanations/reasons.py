@@ -81,3 +81,16 @@ def explain_popular(
         model_version=model_version,
         personal=False,
     )
+
+
+def explain_exploration(
+    purposes: frozenset[str], model_version: str, personal: bool
+) -> Explanation:
+    """An item the surface's exploration share placed from outside the usual top picks."""
+    return Explanation(
+        reason="Shown to widen your choices: it is outside your usual top picks.",
+        signals=(),
+        purposes=tuple(sorted(purposes)),
+        model_version=model_version,
+        personal=personal,
+    )

@@ -14,16 +14,22 @@ from datetime import datetime
 
 import numpy as np
 
-from tactful.candidates.base import History, top_k
+from tactful.candidates.base import History, IndexArray, top_k
 from tactful.consent.ledger import ConsentRecord, derive_state
 from tactful.consent.levels import derive_level
 from tactful.domain.catalog import Item
 from tactful.domain.events import Event, EventType
 from tactful.domain.purposes import PurposeCatalog
 from tactful.domain.subjects import Subject
-from tactful.explanations.reasons import Explanation, explain_personal, explain_popular
+from tactful.explanations.reasons import (
+    Explanation,
+    explain_exploration,
+    explain_personal,
+    explain_popular,
+)
 from tactful.guardrails.filters import CatalogMasks, apply_filters
 from tactful.pipeline.models import ModelHandle
+from tactful.pipeline.surfaces import WHAT_IT_DOES, SurfaceRanker, category_columns
 from tactful.records.decision import DecisionRecord, RecommendedItem, new_decision_id
 from tactful.signals.selection import select_signals, sensitive_purposes, signal_policy
 from tactful.signals.weights import strongest_by_item
@@ -50,6 +56,10 @@ class DecisionContext:
     masks: Mapping[str, CatalogMasks] = field(default_factory=dict)
     # Items the subject reported in a complaint: never shown to them again.
     suppressed: frozenset[str] = frozenset()
+    # The surface's re-ranker (None: the plain top k), and per model version the category
+    # of each column, built once per catalog (built on the fly when absent).
+    ranker: SurfaceRanker | None = None
+    categories: Mapping[str, IndexArray] = field(default_factory=dict)
 
 
 def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
@@ -89,8 +99,25 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
     masks = ctx.masks.get(model.version) or CatalogMasks.build(model.item_ids, ctx.catalog)
     filtered = apply_filters(masks, model.index, opted_in, signals, ctx.suppressed)
 
-    # 5. top k
-    if fixed is not None:
+    # 5. top k, or the surface's re-ranker (the guardrails' exclusions bind it too)
+    explored: frozenset[int] = frozenset()
+    if ctx.ranker is not None:
+        columns = ctx.categories.get(model.version)
+        if columns is None:
+            columns = category_columns(
+                model.item_ids, {i: item.category for i, item in ctx.catalog.items()}
+            )
+        chosen, explored = ctx.ranker.rank(
+            scores,
+            columns,
+            request.k,
+            filtered.exclude,
+            history.items,
+            ctx.subject.subject_id,
+            request.now,
+        )
+        notes.append(f"Re-ranked for this surface: it {WHAT_IT_DOES[ctx.ranker.kind]}.")
+    elif fixed is not None:
         chosen = fixed.top_k(request.k, filtered.exclude)
     else:
         chosen = top_k(scores, request.k, filtered.exclude)
@@ -109,7 +136,10 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
     for rank, col in enumerate(chosen_cols, start=1):
         item = catalog[item_ids[col]]
         explanation: Explanation | None
-        if personalized:
+        if col in explored:
+            purposes = base_purposes | sensitive_purposes(item) if item.sensitive else base_purposes
+            explanation = explain_exploration(purposes, model.version, personalized)
+        elif personalized:
             purposes = base_purposes | sensitive_purposes(item) if item.sensitive else base_purposes
             because_col = because_cols[rank - 1]
             if because_col is not None:
