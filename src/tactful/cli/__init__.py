@@ -224,6 +224,7 @@ def recommend(
             str(item["rank"]), item["title"], item["category"], item["explanation"]["reason"]
         )
     console.print(table)
+    console.print(record["disclosure"]["label"])
     console.print(f"decision {record['decision_id']}")
 
 

@@ -13,6 +13,14 @@ from tactful.explanations.reasons import Explanation
 from tactful.explanations.why import TRANSPARENCY_PATH
 
 
+# Shown with every decision: the list was chosen by an automated system, not by a person.
+DISCLOSURE: dict[str, Any] = {
+    "automated": True,
+    "label": "Chosen for you automatically by a recommender system.",
+    "generated_content": False,
+}
+
+
 def new_decision_id() -> str:
     """A random (version 4) UUID as text, as `str(uuid.uuid4())` gives, in a fifth the time."""
     raw = bytearray(os.urandom(16))
@@ -38,6 +46,7 @@ class RecommendedItem:
             "category": self.category,
             "rank": self.rank,
             "score": self.score,
+            "ai_selected": True,
             "explanation": self.explanation.as_dict(),
         }
 
@@ -79,6 +88,8 @@ class DecisionRecord:
                     "category": i.category,
                     "rank": i.rank,
                     "score": i.score,
+                    # Machine-readable AI disclosure (EU AI Act Art. 50): a model chose it.
+                    "ai_selected": True,
                     "explanation": {
                         "reason": (e := i.explanation).reason,
                         "personal": e.personal,
@@ -92,6 +103,7 @@ class DecisionRecord:
             ],
             "held_back": dict(self.held_back),
             "notes": list(self.notes),
+            "disclosure": DISCLOSURE,
             # DSA Art. 27: every decision points to the recommender's main parameters.
             "main_parameters": TRANSPARENCY_PATH,
             "created_at": self.created_at.isoformat(),
