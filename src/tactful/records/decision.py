@@ -12,7 +12,6 @@ from tactful.consent.levels import PersonalizationLevel
 from tactful.explanations.reasons import Explanation
 from tactful.explanations.why import TRANSPARENCY_PATH
 
-
 # Shown with every decision: the list was chosen by an automated system, not by a person.
 DISCLOSURE: dict[str, Any] = {
     "automated": True,
