@@ -64,7 +64,7 @@ from tactful.services.rights import request_view
 from tactful.services.tokens import SubjectTokens
 from tactful.services.views import consent_view, ledger_view, notice_view
 from tactful.settings import Settings
-from tactful.storage import rights
+from tactful.storage import feedback, rights
 from tactful.storage import tables as t
 from tactful.storage.bulk import iter_event_columns, iter_subject_consents
 from tactful.storage.history import decisions_for
@@ -495,7 +495,7 @@ class Tactful:
                 )
 
             models = [m for m in (popular, personal) if m is not None]
-            suppressed = self.store.suppressed_items(conn, subject_id)
+            unwanted = self.store.exclusions(conn, subject_id)
             ranker = self.rankers.get(surface)
             ctx = DecisionContext(
                 subject,
@@ -506,11 +506,13 @@ class Tactful:
                 popular,
                 personal,
                 {m.version: self._masks_for(m, catalog) for m in models},
-                suppressed,
+                unwanted.get("reported", frozenset()),
                 ranker,
                 {m.version: self._categories_for(m, catalog) for m in models}
-                if ranker is not None
+                if ranker is not None or "less_like_this" in unwanted
                 else {},
+                unwanted.get("not_interested", frozenset()),
+                unwanted.get("less_like_this", frozenset()),
             )
             record = decide(DecisionRequest(subject_id, k, surface, self.clock()), ctx)
             body = record.as_dict()
@@ -619,6 +621,49 @@ class Tactful:
                 detail={k: v for k, v in out.items() if isinstance(v, int)},
             )
         return out
+
+    # -- the person's own controls ----------------------------------------------------
+    def give_feedback(self, subject_id: str, kind: str, target: str) -> dict[str, Any]:
+        """ "Not interested" in an item, or "show less like this" for a category; effective
+        on the very next decision. Giving it twice changes nothing."""
+        self._valid_subject_id(subject_id)
+        with self.store.transaction() as conn:
+            self._subject(conn, subject_id)
+            self._check_feedback(conn, kind, target)
+            feedback.add(conn, subject_id, kind, target, self.clock())
+            return {"feedback": feedback.of_subject(conn, subject_id)}
+
+    def withdraw_feedback(self, subject_id: str, kind: str, target: str) -> dict[str, Any]:
+        self._valid_subject_id(subject_id)
+        with self.store.transaction() as conn:
+            self._subject(conn, subject_id)
+            if not feedback.remove(conn, subject_id, kind, target):
+                raise NotFound(f"No {kind} feedback for {target!r}.")
+            return {"feedback": feedback.of_subject(conn, subject_id)}
+
+    def feedback_of(self, subject_id: str) -> dict[str, Any]:
+        with self.store.reading() as conn:
+            self._subject(conn, subject_id)
+            return {"feedback": feedback.of_subject(conn, subject_id)}
+
+    def _check_feedback(self, conn: Connection, kind: str, target: str) -> None:
+        catalog = self.catalog(conn, force=True)
+        if kind == "not_interested":
+            if target not in catalog:
+                raise InvalidInput(
+                    "Unknown item.", [FieldError("item_id", f"no item {target!r} in the catalog")]
+                )
+        elif kind == "less_like_this":
+            if target not in {item.category for item in catalog.values()}:
+                raise InvalidInput(
+                    "Unknown category.",
+                    [FieldError("category", f"no category {target!r} in the catalog")],
+                )
+        else:
+            raise InvalidInput(
+                "Unknown feedback.",
+                [FieldError("kind", "must be not_interested or less_like_this")],
+            )
 
     # -- rights requests ------------------------------------------------------------
     def request_erasure(

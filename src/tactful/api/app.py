@@ -19,6 +19,7 @@ from tactful.api.routes import (
     consents,
     decisions,
     erasure,
+    feedback,
     health,
     ingest,
     keys,
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
         complaints,
         audit,
         keys,
+        feedback,
     ):
         app.include_router(module.router)
     # Inside the body limit: the lane answers only what the route would answer alike.

@@ -86,13 +86,15 @@ def apply_filters(
     opted_in_sensitive: frozenset[str],
     used_signals: Sequence[Event],
     reported: Iterable[str] = (),
+    not_interested: Iterable[str] = (),
 ) -> FilterResult:
     """Mask over the model's columns: True where the item must not be shown.
 
     * items no longer in the catalog;
     * sensitive items unless the subject opted in to every sensitive category they carry;
     * items the subject already bought or rated;
-    * items the subject reported in a complaint.
+    * items the subject reported in a complaint;
+    * items the subject said they are not interested in.
     """
     shared, held_sensitive = masks.catalog_exclusions(opted_in_sensitive)
     exclude = shared.copy()
@@ -109,4 +111,9 @@ def apply_filters(
     if reported_cols:
         exclude[reported_cols] = True
         held["reported_by_you"] = len(reported_cols)
+    unwanted_cols = [col for i in not_interested if (col := index.get(i)) is not None]
+    unwanted_cols = [col for col in unwanted_cols if not exclude[col]]
+    if unwanted_cols:
+        exclude[unwanted_cols] = True
+        held["not_interested"] = len(unwanted_cols)
     return FilterResult(exclude, held)

@@ -29,7 +29,12 @@ from tactful.explanations.reasons import (
 )
 from tactful.guardrails.filters import CatalogMasks, apply_filters
 from tactful.pipeline.models import ModelHandle
-from tactful.pipeline.surfaces import WHAT_IT_DOES, SurfaceRanker, category_columns
+from tactful.pipeline.surfaces import (
+    WHAT_IT_DOES,
+    SurfaceRanker,
+    category_codes,
+    category_columns,
+)
 from tactful.records.decision import DecisionRecord, RecommendedItem, new_decision_id
 from tactful.signals.selection import select_signals, sensitive_purposes, signal_policy
 from tactful.signals.weights import strongest_by_item
@@ -60,6 +65,10 @@ class DecisionContext:
     # of each column, built once per catalog (built on the fly when absent).
     ranker: SurfaceRanker | None = None
     categories: Mapping[str, IndexArray] = field(default_factory=dict)
+    # The person's own controls: items they are not interested in (never shown again),
+    # categories they want less of (shown only when nothing else is left).
+    not_interested: frozenset[str] = frozenset()
+    less_like_this: frozenset[str] = frozenset()
 
 
 def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
@@ -97,7 +106,26 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
 
     # 4. guardrails
     masks = ctx.masks.get(model.version) or CatalogMasks.build(model.item_ids, ctx.catalog)
-    filtered = apply_filters(masks, model.index, opted_in, signals, ctx.suppressed)
+    filtered = apply_filters(
+        masks, model.index, opted_in, signals, ctx.suppressed, ctx.not_interested
+    )
+    exclude = filtered.exclude
+    demoted = None
+    if ctx.less_like_this:
+        columns = ctx.categories.get(model.version)
+        if columns is None:
+            columns = category_columns(
+                model.item_ids, {i: item.category for i, item in ctx.catalog.items()}
+            )
+        codes = category_codes(columns, model.item_ids, ctx.catalog, ctx.less_like_this)
+        demoted = np.isin(columns, codes) & ~exclude
+        if demoted.any():
+            notes.append(
+                "You asked to see less of: "
+                + ", ".join(sorted(ctx.less_like_this))
+                + "; such items come only after everything else."
+            )
+            exclude = exclude | demoted
 
     # 5. top k, or the surface's re-ranker (the guardrails' exclusions bind it too)
     explored: frozenset[int] = frozenset()
@@ -111,16 +139,20 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
             scores,
             columns,
             request.k,
-            filtered.exclude,
+            exclude,
             history.items,
             ctx.subject.subject_id,
             request.now,
         )
         notes.append(f"Re-ranked for this surface: it {WHAT_IT_DOES[ctx.ranker.kind]}.")
     elif fixed is not None:
-        chosen = fixed.top_k(request.k, filtered.exclude)
+        chosen = fixed.top_k(request.k, exclude)
     else:
-        chosen = top_k(scores, request.k, filtered.exclude)
+        chosen = top_k(scores, request.k, exclude)
+    if demoted is not None and len(chosen) < request.k and demoted.any():
+        # Only when nothing else is left do the demoted categories fill the list.
+        fill = top_k(scores, request.k - len(chosen), ~demoted)
+        chosen = np.concatenate([chosen, fill]).astype(np.int64)
 
     # 6. explanations (an explanation is immutable: items with the same one share it)
     personalized = model is not ctx.popular

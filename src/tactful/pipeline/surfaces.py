@@ -107,3 +107,18 @@ def category_columns(item_ids: Sequence[str], categories: Mapping[str, str]) -> 
         if category is not None:
             out[col] = codes.setdefault(category, len(codes))
     return out
+
+
+def category_codes(
+    columns: IndexArray,
+    item_ids: Sequence[str],
+    catalog: Mapping[str, Any],
+    categories: frozenset[str],
+) -> IndexArray:
+    """The codes `category_columns` gave to these category names (absent ones left out)."""
+    codes = {
+        catalog[item_id].category: int(code)
+        for item_id, code in zip(item_ids, columns, strict=True)
+        if code >= 0 and item_id in catalog
+    }
+    return np.array(sorted(codes[c] for c in categories if c in codes), dtype=np.int64)

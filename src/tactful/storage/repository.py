@@ -122,7 +122,12 @@ def _hot_sql(param: str, json: str) -> _HotSQL:
             " LEFT OUTER JOIN consent_records c ON c.subject_id = s.subject_id"
             f" WHERE s.subject_id = {p} ORDER BY c.sequence"
         ),
-        suppressed=f"SELECT item_id FROM suppressions WHERE subject_id = {p}",
+        # Everything the person asked not to see, in one round trip: reported items, items
+        # they are not interested in, categories they want less of.
+        suppressed=(
+            f"SELECT 'reported', item_id FROM suppressions WHERE subject_id = {p}"
+            f" UNION ALL SELECT kind, target FROM feedback WHERE subject_id = {p}"
+        ),
         insert_decision=(
             "INSERT INTO decisions (decision_id, subject_id, surface, level, model_name,"
             f" model_version, purposes, record, created_at) VALUES ({p}, {p}, {p}, {p}, {p},"
@@ -401,12 +406,28 @@ class Store:
             for kind, occurred_at, item_id, value in rows
         ]
 
-    def suppressed_items(self, conn: Connection, subject_id: str) -> frozenset[str]:
-        """Items the subject reported in a complaint: never shown to them again."""
+    def exclusions(self, conn: Connection, subject_id: str) -> dict[str, frozenset[str]]:
+        """What the person asked not to see: `reported` and `not_interested` items,
+        `less_like_this` categories (see `storage.feedback`)."""
         hot = _HOT.get(conn.dialect.name)
         if hot is None:
-            return suppressed_items(conn, subject_id)
-        return frozenset(row[0] for row in _execute(conn, hot.suppressed, (subject_id,)))
+            rows: list[tuple[str, str]] = [
+                ("reported", i) for i in suppressed_items(conn, subject_id)
+            ]
+            rows += [
+                (r.kind, r.target)
+                for r in conn.execute(
+                    select(t.feedback.c.kind, t.feedback.c.target).where(
+                        t.feedback.c.subject_id == subject_id
+                    )
+                )
+            ]
+        else:
+            rows = _execute(conn, hot.suppressed, (subject_id, subject_id)).fetchall()
+        found: dict[str, set[str]] = {}
+        for kind, target in rows:
+            found.setdefault(kind, set()).add(target)
+        return {kind: frozenset(targets) for kind, targets in found.items()}
 
     def iter_events(self, conn: Connection, event_types: Iterable[EventType]) -> Iterator[Event]:
         types = [e.value for e in event_types]

@@ -14,6 +14,7 @@ from tactful.storage import tables as t
 # Every table holding rows about one subject, child tables first. Deleting the `subjects`
 # row would cascade to them all; they are deleted one by one to count what went.
 SUBJECT_TABLES = (
+    t.feedback,
     t.suppressions,
     t.complaints,
     t.decisions,

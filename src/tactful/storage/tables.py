@@ -348,3 +348,14 @@ suppressions = Table(
     Column("complaint_id", Uuid, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# A person's own controls over their lists: "not interested" in one item, "show less like
+# this" for a category. Each changes the very next decision.
+feedback = Table(
+    "feedback",
+    metadata,
+    _subject_id(primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("target", String(128), primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
