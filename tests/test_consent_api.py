@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -33,14 +32,13 @@ from tactful.errors import InvalidInput
 from tactful.service import Tactful
 from tactful.services.tokens import SubjectTokens
 from tactful.settings import Settings
-from tests import shop
+from tests import shop, trained_shop
 from tests.clock import Clock
 from tests.consent.test_tcf import ES_RESTRICTIONS, JAVA_BITFIELD, SPEC_OOB_ALLOWED
+from tests.http_helpers import KEY, OPERATOR, ok, problem
+from tests.trained_shop import T0
 
-KEY = "test-operator-key-0123456789abcdef"
-OPERATOR = {"X-API-Key": KEY}
 GPC = {"Sec-GPC": "1"}
-T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 EXPLICIT = "personalization.explicit"
 BEHAVIORAL = "personalization.behavioral"
 ADS = "advertising.cross_context"
@@ -49,45 +47,16 @@ PARAMETERS = "/v1/transparency/recommender"
 
 Client = TestClient | httpx.Client
 
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(T0)
-
-
-@pytest.fixture
-def service(settings: Settings, clock: Clock) -> Iterator[Tactful]:
-    svc = Tactful(settings, clock=clock)
-    shop.populate(svc)
-    svc.train()
-    yield svc
-    svc.close()
-
-
-@pytest.fixture
-def client(settings: Settings, service: Tactful) -> TestClient:
-    return TestClient(create_app(settings, service), raise_server_exceptions=False)
+# The trained shop on each backend, its clock, and an HTTP client on it.
+clock = trained_shop.clock
+service = trained_shop.service
+client = trained_shop.client
 
 
 # -- helpers -------------------------------------------------------------------------------
-def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert {"type", "title", "detail"} <= set(body)
-    return body
-
-
-def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def _token(client: Client, subject_id: str, ttl_seconds: int | None = None) -> str:
     body = {"ttl_seconds": ttl_seconds} if ttl_seconds is not None else None
-    issued = _ok(client.post(f"/v1/subjects/{subject_id}/tokens", json=body, headers=OPERATOR), 201)
+    issued = ok(client.post(f"/v1/subjects/{subject_id}/tokens", json=body, headers=OPERATOR), 201)
     assert issued["subject_id"] == subject_id
     token: str = issued["token"]
     return token
@@ -98,14 +67,14 @@ def _me(token: str, **extra: str) -> dict[str, str]:
 
 
 def _history(client: Client, subject_id: str) -> list[dict[str, Any]]:
-    history: list[dict[str, Any]] = _ok(
+    history: list[dict[str, Any]] = ok(
         client.get(f"/v1/subjects/{subject_id}/consents", headers=OPERATOR)
     )["history"]
     return history
 
 
 def _receipt_ids(client: Client, subject_id: str) -> list[str]:
-    listed = _ok(client.get(f"/v1/subjects/{subject_id}/receipts", headers=OPERATOR))
+    listed = ok(client.get(f"/v1/subjects/{subject_id}/receipts", headers=OPERATOR))
     return [r["receipt_id"] for r in listed["receipts"]]
 
 
@@ -115,7 +84,7 @@ def _purpose(view: dict[str, Any], code: str) -> dict[str, Any]:
 
 
 def _recommend(client: Client, subject_id: str) -> dict[str, Any]:
-    return _ok(client.get(f"/v1/subjects/{subject_id}/recommendations", headers=OPERATOR))
+    return ok(client.get(f"/v1/subjects/{subject_id}/recommendations", headers=OPERATOR))
 
 
 def _choices(*pairs: tuple[str, str]) -> dict[str, Any]:
@@ -172,17 +141,17 @@ WITHDRAWALS: dict[str, tuple[str, dict[str, Any]]] = {
 
 @pytest.mark.parametrize("route", list(WITHDRAWALS))
 def test_a_withdrawal_is_effective_on_the_next_request(client: TestClient, route: str) -> None:
-    _ok(
+    ok(
         client.post(
             "/v1/subjects", json=[{"subject_id": "gina", "age_band": "25-34"}], headers=OPERATOR
         )
     )
     token = _token(client, "gina")
-    granted = _ok(
+    granted = ok(
         client.put("/v1/me/consents", json=_choices((EXPLICIT, "granted")), headers=_me(token))
     )
     assert granted["level"] == "basic"
-    stored = _ok(
+    stored = ok(
         client.post("/v1/events", json=shop.person_events("gina", "books"), headers=OPERATOR)
     )
     assert stored["stored"] == 3
@@ -192,7 +161,7 @@ def test_a_withdrawal_is_effective_on_the_next_request(client: TestClient, route
     assert any(i["explanation"]["personal"] for i in before["items"])
 
     path, body = WITHDRAWALS[route]
-    changed = _ok(client.put(path, json=body, headers=_me(token)))
+    changed = ok(client.put(path, json=body, headers=_me(token)))
     assert changed["level"] == "off"
 
     after = _recommend(client, "gina")
@@ -200,14 +169,14 @@ def test_a_withdrawal_is_effective_on_the_next_request(client: TestClient, route
     assert after["signals_used"] == {}
     assert after["purposes"] == []
     assert not any(i["explanation"]["personal"] for i in after["items"])
-    explicit = _purpose(_ok(client.get("/v1/me/consents", headers=_me(token))), EXPLICIT)
+    explicit = _purpose(ok(client.get("/v1/me/consents", headers=_me(token))), EXPLICIT)
     assert (explicit["status"], explicit["method"]) == ("withdrawn", "web_form")
 
 
 # -- 3. Sec-GPC: 1 overrides a stored opt-in -----------------------------------------------
 def test_gpc_overrides_a_stored_opt_in(client: TestClient) -> None:
     token = _token(client, "alice")
-    grant = _ok(client.put("/v1/me/consents", json=_choices((ADS, "granted")), headers=_me(token)))
+    grant = ok(client.put("/v1/me/consents", json=_choices((ADS, "granted")), headers=_me(token)))
     assert _purpose(grant, ADS)["granted"] is True
     before = _history(client, "alice")
 
@@ -220,18 +189,18 @@ def test_gpc_overrides_a_stored_opt_in(client: TestClient) -> None:
     assert [(r["purpose"], r["status"], r["method"]) for r in after[len(before) :]] == [
         (ADS, "withdrawn", "gpc")
     ]
-    view = _ok(client.get("/v1/me/consents", headers=_me(token)))
+    view = ok(client.get("/v1/me/consents", headers=_me(token)))
     ads = _purpose(view, ADS)
     assert (ads["status"], ads["method"], ads["granted"]) == ("withdrawn", "gpc", False)
     # Only selling or sharing is opted out of: personalization stays as chosen.
     assert _purpose(view, EXPLICIT)["granted"] is True
     assert view["level"] == "full"
-    receipts = _ok(client.get("/v1/me/receipts", headers=_me(token)))["receipts"]
+    receipts = ok(client.get("/v1/me/receipts", headers=_me(token)))["receipts"]
     gpc = [r for r in receipts if r["receipt_id"] == receipt_id]
     assert len(gpc) == 1
     assert gpc[0]["method"] == "gpc"
     assert gpc[0]["choices"] == [{"purpose": ADS, "status": "withdrawn"}]
-    claims = verify_receipt(gpc[0]["jws"], _ok(client.get("/.well-known/jwks.json")))
+    claims = verify_receipt(gpc[0]["jws"], ok(client.get("/.well-known/jwks.json")))
     assert "Global Privacy Control" in claims["collectionMethod"]
     assert claims["tactful"]["method"] == "gpc"
 
@@ -244,17 +213,17 @@ def test_gpc_overrides_a_stored_opt_in(client: TestClient) -> None:
 
     # A grant of a purpose that sells or shares, in a request carrying GPC, is refused whole.
     mixed = _choices((ADS, "granted"), ("sensitive.health", "granted"))
-    _problem(client.put("/v1/me/consents", json=mixed, headers=_me(token, **GPC)), 409)
+    problem(client.put("/v1/me/consents", json=mixed, headers=_me(token, **GPC)), 409)
     relayed = client.put("/v1/subjects/alice/consents", json=mixed, headers={**OPERATOR, **GPC})
-    _problem(relayed, 409)
+    problem(relayed, 409)
     assert _history(client, "alice") == after
     # A TC string consenting to everything, in a GPC request, grants the rest but not that.
     tcf = client.put(
         "/v1/me/consents/tcf", json={"tc_string": ES_RESTRICTIONS}, headers=_me(token, **GPC)
     )
-    assert {"purpose": ADS, "reason": "Global Privacy Control"} in _ok(tcf)["blocked"]
-    assert _purpose(_ok(tcf), ADS)["granted"] is False
-    assert _purpose(_ok(tcf), "analytics.aggregate")["granted"] is True
+    assert {"purpose": ADS, "reason": "Global Privacy Control"} in ok(tcf)["blocked"]
+    assert _purpose(ok(tcf), ADS)["granted"] is False
+    assert _purpose(ok(tcf), "analytics.aggregate")["granted"] is True
     assert ADS not in {r["purpose"] for r in _history(client, "alice")[len(after) :]}
 
 
@@ -272,7 +241,7 @@ ME_ROUTES = [
 def test_gpc_is_honoured_on_every_consumer_route(client: TestClient) -> None:
     token = _token(client, "carol")
     for method, path in ME_ROUTES:
-        _ok(client.put("/v1/me/consents", json=_choices((ADS, "granted")), headers=_me(token)))
+        ok(client.put("/v1/me/consents", json=_choices((ADS, "granted")), headers=_me(token)))
         records = len(_history(client, "carol"))
         body = {"level": "basic"} if path == "/v1/me/level" else None
         response = client.request(method, path, json=body, headers=_me(token, **GPC))
@@ -290,21 +259,21 @@ def test_gpc_is_honoured_on_every_consumer_route(client: TestClient) -> None:
 
 def test_gpc_headers_on_a_receipt_download(client: TestClient) -> None:
     token = _token(client, "carol")
-    grant = _ok(client.put("/v1/me/consents", json=_choices((ADS, "granted")), headers=_me(token)))
+    grant = ok(client.put("/v1/me/consents", json=_choices((ADS, "granted")), headers=_me(token)))
     path = f"/v1/me/receipts/{grant['receipt']['receipt_id']}?download=true"
     response = client.get(path, headers=_me(token, **GPC))
     assert response.status_code == 200
-    assert not _purpose(_ok(client.get("/v1/me/consents", headers=_me(token))), ADS)["granted"]
+    assert not _purpose(ok(client.get("/v1/me/consents", headers=_me(token))), ADS)["granted"]
     assert response.headers.get("Tactful-GPC") == "honoured"
     assert response.headers.get("Tactful-GPC-Receipt") in _receipt_ids(client, "carol")
 
 
 def test_gpc_relayed_by_the_operator_and_published(client: TestClient) -> None:
-    relayed = _ok(client.post("/v1/subjects/bob/gpc", headers=OPERATOR))
+    relayed = ok(client.post("/v1/subjects/bob/gpc", headers=OPERATOR))
     assert (relayed["gpc"], relayed["changed"]) == ("honoured", True)
     assert _purpose(relayed, ADS)["status"] == "denied"
     assert [(r["purpose"], r["method"]) for r in _history(client, "bob")] == [(ADS, "gpc")]
-    again = _ok(client.post("/v1/subjects/bob/gpc", headers=OPERATOR))
+    again = ok(client.post("/v1/subjects/bob/gpc", headers=OPERATOR))
     assert again["changed"] is False
     assert len(_history(client, "bob")) == 1
 
@@ -315,12 +284,12 @@ def test_gpc_relayed_by_the_operator_and_published(client: TestClient) -> None:
 
 def test_gpc_headers_on_a_refused_change(client: TestClient) -> None:
     token = _token(client, "carol")
-    _ok(client.put("/v1/me/consents", json=_choices((ADS, "granted")), headers=_me(token)))
+    ok(client.put("/v1/me/consents", json=_choices((ADS, "granted")), headers=_me(token)))
     refused = client.put(
         "/v1/me/consents", json=_choices((ADS, "granted")), headers=_me(token, **GPC)
     )
-    _problem(refused, 409)
-    ads = _purpose(_ok(client.get("/v1/me/consents", headers=_me(token))), ADS)
+    problem(refused, 409)
+    ads = _purpose(ok(client.get("/v1/me/consents", headers=_me(token))), ADS)
     assert (ads["status"], ads["method"]) == ("withdrawn", "gpc")
     assert refused.headers.get("Tactful-GPC") == "honoured"
     assert refused.headers.get("Tactful-GPC-Receipt") in _receipt_ids(client, "carol")
@@ -355,7 +324,7 @@ def test_a_receipt_verifies_offline_and_fails_when_one_byte_changes(
 ) -> None:
     token = _token(client, "carol")
     clock.advance(60)  # after carol's earlier receipts, so newest first puts this one first
-    change = _ok(
+    change = ok(
         client.put(
             "/v1/me/consents",
             json=_choices(("sensitive.health", "granted"), (ADS, "denied")),
@@ -364,7 +333,7 @@ def test_a_receipt_verifies_offline_and_fails_when_one_byte_changes(
     )
     receipt = change["receipt"]
     jws: str = receipt["jws"]
-    jwks = _ok(client.get("/.well-known/jwks.json"))  # public: no credential
+    jwks = ok(client.get("/.well-known/jwks.json"))  # public: no credential
     assert [k["kid"] for k in jwks["keys"]] == [receipt["kid"]]
     assert all("d" not in k for k in jwks["keys"])
 
@@ -395,7 +364,7 @@ def test_a_receipt_verifies_offline_and_fails_when_one_byte_changes(
         (ADS, "denied"),
     ]
     assert claims["tactful"]["notice_version"] == "2026-11-01"
-    verified = _ok(client.post("/v1/receipts/verify", json={"jws": jws}))
+    verified = ok(client.post("/v1/receipts/verify", json={"jws": jws}))
     assert verified == {"valid": True, "claims": claims}
 
     header, payload, signature = jws.split(".")
@@ -407,19 +376,19 @@ def test_a_receipt_verifies_offline_and_fails_when_one_byte_changes(
         tampered = _one_char_changed(jws, at)
         with pytest.raises(InvalidInput):
             verify_receipt(tampered, jwks)
-        problem = _problem(client.post("/v1/receipts/verify", json={"jws": tampered}), 422)
-        assert problem["errors"][0]["field"] == "receipt"
+        refused = problem(client.post("/v1/receipts/verify", json={"jws": tampered}), 422)
+        assert refused["errors"][0]["field"] == "receipt"
 
     # The same claims signed with any other key do not verify against the published one.
     other = ReceiptSigner(Ed25519PrivateKey.generate()).sign(claims)
     with pytest.raises(InvalidInput):
         verify_receipt(other, jwks)
-    _problem(client.post("/v1/receipts/verify", json={"jws": other}), 422)
+    problem(client.post("/v1/receipts/verify", json={"jws": other}), 422)
 
-    mine = _ok(client.get("/v1/me/receipts", headers=_me(token)))["receipts"]
+    mine = ok(client.get("/v1/me/receipts", headers=_me(token)))["receipts"]
     assert (mine[0]["receipt_id"], mine[0]["jws"]) == (receipt["receipt_id"], jws)
     assert _receipt_ids(client, "carol")[0] == receipt["receipt_id"]
-    one = _ok(client.get(f"/v1/me/receipts/{receipt['receipt_id']}", headers=_me(token)))
+    one = ok(client.get(f"/v1/me/receipts/{receipt['receipt_id']}", headers=_me(token)))
     assert (one["jws"], one["method"]) == (jws, "web_form")
     download = client.get(
         f"/v1/me/receipts/{receipt['receipt_id']}", params={"download": "true"}, headers=_me(token)
@@ -440,7 +409,7 @@ def test_a_tcf_string_grants_what_its_purpose_consents_imply(
 ) -> None:
     # The expectation comes from the IAB's own decoder and the notice's published mapping.
     consented = {n for n, yes in iab_tcf.decode(tc_string).purposes_consent.items() if yes}
-    notice = _ok(client.get("/v1/notice"))
+    notice = ok(client.get("/v1/notice"))
     expected = {
         p["purpose"]: "granted" if set(p["tcf_purposes"]) <= consented else "denied"
         for p in notice["purposes"]
@@ -448,7 +417,7 @@ def test_a_tcf_string_grants_what_its_purpose_consents_imply(
     }
     assert set(expected.values()) == {"granted", "denied"}  # the string says yes and no
 
-    body = _ok(
+    body = ok(
         client.put("/v1/subjects/bob/consents/tcf", json={"tc_string": tc_string}, headers=OPERATOR)
     )
     statuses = {p["purpose"]: p["status"] for p in body["purposes"]}
@@ -460,16 +429,16 @@ def test_a_tcf_string_grants_what_its_purpose_consents_imply(
         (code, status, "tcf") for code, status in expected.items()
     }
 
-    claims = verify_receipt(body["receipt"]["jws"], _ok(client.get("/.well-known/jwks.json")))
+    claims = verify_receipt(body["receipt"]["jws"], ok(client.get("/.well-known/jwks.json")))
     evidence = claims["tactful"]["evidence"]
     assert evidence["kind"] == "tcf"
     assert evidence["tc_string"] == tc_string
     assert claims["tactful"]["method"] == "tcf"
-    [listed] = _ok(client.get("/v1/subjects/bob/receipts", headers=OPERATOR))["receipts"]
+    [listed] = ok(client.get("/v1/subjects/bob/receipts", headers=OPERATOR))["receipts"]
     assert (listed["method"], listed["evidence_id"]) == ("tcf", evidence["evidence_id"])
 
     # The same string again changes nothing and issues no receipt.
-    again = _ok(
+    again = ok(
         client.put("/v1/subjects/bob/consents/tcf", json={"tc_string": tc_string}, headers=OPERATOR)
     )
     assert again["receipt"] is None
@@ -492,8 +461,8 @@ def test_a_malformed_tcf_string_changes_nothing(client: TestClient) -> None:
             ("/v1/subjects/alice/consents/tcf", OPERATOR),
             ("/v1/me/consents/tcf", _me(token)),
         ):
-            problem = _problem(client.put(path, json={"tc_string": raw}, headers=headers), 422)
-            assert [e["field"] for e in problem["errors"]] == ["tc_string"], (raw, problem)
+            refused = problem(client.put(path, json={"tc_string": raw}, headers=headers), 422)
+            assert [e["field"] for e in refused["errors"]] == ["tc_string"], (raw, refused)
     assert _history(client, "alice") == history
     assert _receipt_ids(client, "alice") == receipts
 
@@ -502,14 +471,14 @@ def test_an_objection_blocks_direct_marketing_until_the_subject_lifts_it(
     client: TestClient, service: Tactful, clock: Clock
 ) -> None:
     token = _token(client, "erin")
-    _ok(
+    ok(
         client.put(
             "/v1/subjects/erin/consents",
             json=_choices((ADS, "granted"), (MARKETING, "granted")),
             headers=OPERATOR,
         )
     )
-    objected = _ok(client.post("/v1/subjects/erin/objection", headers=OPERATOR))
+    objected = ok(client.post("/v1/subjects/erin/objection", headers=OPERATOR))
     assert objected["objection_to_direct_marketing"] is not None
     assert {
         c["purpose"]: c["status"] for c in objected["receipt"]["claims"]["tactful"]["choices"]
@@ -521,7 +490,7 @@ def test_an_objection_blocks_direct_marketing_until_the_subject_lifts_it(
     assert not _purpose(objected, MARKETING)["granted"]
 
     # A TC string consenting to TCF purposes 1-10 grants the rest, not the marketing purpose.
-    tcf = _ok(
+    tcf = ok(
         client.put(
             "/v1/subjects/erin/consents/tcf", json={"tc_string": ES_RESTRICTIONS}, headers=OPERATOR
         )
@@ -537,7 +506,7 @@ def test_an_objection_blocks_direct_marketing_until_the_subject_lifts_it(
             ("/v1/subjects/erin/consents", OPERATOR),
             ("/v1/me/consents", _me(token)),
         ):
-            _problem(client.put(path, json=_choices((code, "granted")), headers=headers), 409)
+            problem(client.put(path, json=_choices((code, "granted")), headers=headers), 409)
     assert _history(client, "erin") == history
 
     # A bulk import skips the blocked grant silently and keeps the rest.
@@ -563,11 +532,11 @@ def test_an_objection_blocks_direct_marketing_until_the_subject_lifts_it(
     ]
 
     # The operator has no way to lift it.
-    _problem(client.delete("/v1/subjects/erin/objection", headers=OPERATOR), 405)
-    assert _ok(client.post("/v1/subjects/erin/objection", headers=OPERATOR))["receipt"] is None
-    view = _ok(client.get("/v1/subjects/erin/consents", headers=OPERATOR))
+    problem(client.delete("/v1/subjects/erin/objection", headers=OPERATOR), 405)
+    assert ok(client.post("/v1/subjects/erin/objection", headers=OPERATOR))["receipt"] is None
+    view = ok(client.get("/v1/subjects/erin/consents", headers=OPERATOR))
     assert view["objection_to_direct_marketing"] is not None
-    spec = _ok(client.get("/openapi.json"))
+    spec = ok(client.get("/openapi.json"))
     lifting = [
         (path, method)
         for path, operations in spec["paths"].items()
@@ -577,20 +546,20 @@ def test_an_objection_blocks_direct_marketing_until_the_subject_lifts_it(
     assert lifting == [("/v1/me/objection", "delete")]
 
     # The subject can, and then a grant is possible again.
-    lifted = _ok(client.delete("/v1/me/objection", headers=_me(token)))
+    lifted = ok(client.delete("/v1/me/objection", headers=_me(token)))
     assert lifted["objection_to_direct_marketing"] is None
-    regranted = _ok(
+    regranted = ok(
         client.put("/v1/me/consents", json=_choices((ADS, "granted")), headers=_me(token))
     )
     assert _purpose(regranted, ADS)["granted"] is True
-    _problem(client.delete("/v1/me/objection", headers=_me(token)), 404)
+    problem(client.delete("/v1/me/objection", headers=_me(token)), 404)
 
 
 # -- 6. one subject's token cannot read or change another's data ---------------------------
 def test_one_subjects_token_cannot_reach_anothers_data(client: TestClient) -> None:
     bob_decision = _recommend(client, "bob")
     bob_item = bob_decision["items"][0]["item_id"]
-    bob_receipt = _ok(
+    bob_receipt = ok(
         client.put(
             "/v1/subjects/bob/consents", json=_choices((EXPLICIT, "denied")), headers=OPERATOR
         )
@@ -604,17 +573,17 @@ def test_one_subjects_token_cannot_reach_anothers_data(client: TestClient) -> No
         f"/v1/me/receipts/{bob_receipt}",
         f"/v1/me/receipts/{bob_receipt}?download=true",
     ):
-        _problem(client.get(path, headers=_me(alice)), 404)
-    listed = _ok(client.get("/v1/me/decisions", headers=_me(alice)))["decisions"]
+        problem(client.get(path, headers=_me(alice)), 404)
+    listed = ok(client.get("/v1/me/decisions", headers=_me(alice)))["decisions"]
     assert bob_decision["decision_id"] not in {d["decision_id"] for d in listed}
     assert bob_receipt not in {
-        r["receipt_id"] for r in _ok(client.get("/v1/me/receipts", headers=_me(alice)))["receipts"]
+        r["receipt_id"] for r in ok(client.get("/v1/me/receipts", headers=_me(alice)))["receipts"]
     }
     # Her own are there, and what she changes is hers alone.
-    own = _ok(client.get("/v1/me/recommendations", headers=_me(alice)))
+    own = ok(client.get("/v1/me/recommendations", headers=_me(alice)))
     assert own["subject_id"] == "alice"
-    _ok(client.get(f"/v1/me/decisions/{own['decision_id']}", headers=_me(alice)))
-    _ok(client.put("/v1/me/level", json={"level": "off"}, headers=_me(alice)))
+    ok(client.get(f"/v1/me/decisions/{own['decision_id']}", headers=_me(alice)))
+    ok(client.put("/v1/me/level", json={"level": "off"}, headers=_me(alice)))
     assert _history(client, "bob") == history
 
 
@@ -637,16 +606,16 @@ def test_bad_subject_tokens_are_refused(client: TestClient, clock: Clock) -> Non
     for case, token in bad.items():
         for method, path in (("GET", "/v1/me"), ("PUT", "/v1/me/level")):
             response = client.request(method, path, json={"level": "off"}, headers=_me(token))
-            _problem(response, 401)
+            problem(response, 401)
             assert response.headers["WWW-Authenticate"] == "Bearer", case
     for headers in ({}, OPERATOR, {"Authorization": "Bearer "}, {"Authorization": f"Basic {good}"}):
-        _problem(client.get("/v1/me/consents", headers=headers), 401)
-    assert _ok(client.get("/v1/me", headers=_me(good)))["subject_id"] == "alice"
+        problem(client.get("/v1/me/consents", headers=headers), 401)
+    assert ok(client.get("/v1/me", headers=_me(good)))["subject_id"] == "alice"
 
     clock.advance(61)
-    expired = _problem(client.get("/v1/me", headers=_me(good)), 401)
+    expired = problem(client.get("/v1/me", headers=_me(good)), 401)
     assert "expired" in expired["detail"]
-    _problem(client.put("/v1/me/level", json={"level": "off"}, headers=_me(good)), 401)
+    problem(client.put("/v1/me/level", json={"level": "off"}, headers=_me(good)), 401)
     assert _history(client, "alice") == history
 
 
@@ -654,36 +623,36 @@ def test_a_subject_token_is_not_an_operator_key(client: TestClient) -> None:
     token = _token(client, "alice")
     history = _history(client, "alice")
     for headers in ({"Authorization": f"Bearer {token}"}, {"X-API-Key": token}):
-        _problem(client.get("/v1/subjects/alice/consents", headers=headers), 401)
-        _problem(client.get("/v1/subjects/alice/recommendations", headers=headers), 401)
-        _problem(client.get("/v1/subjects/bob/receipts", headers=headers), 401)
-        _problem(client.post("/v1/subjects/bob/tokens", headers=headers), 401)
+        problem(client.get("/v1/subjects/alice/consents", headers=headers), 401)
+        problem(client.get("/v1/subjects/alice/recommendations", headers=headers), 401)
+        problem(client.get("/v1/subjects/bob/receipts", headers=headers), 401)
+        problem(client.post("/v1/subjects/bob/tokens", headers=headers), 401)
         change = _choices((EXPLICIT, "withdrawn"))
-        _problem(client.put("/v1/subjects/alice/consents", json=change, headers=headers), 401)
+        problem(client.put("/v1/subjects/alice/consents", json=change, headers=headers), 401)
     assert _history(client, "alice") == history
 
 
 # -- 7. "Why am I seeing this?" ------------------------------------------------------------
 def _follow(client: TestClient, token: str, control: dict[str, Any]) -> dict[str, Any]:
     request = control["request"]
-    return _ok(
+    return ok(
         client.request(request["method"], request["path"], json=request["body"], headers=_me(token))
     )
 
 
 def test_why_am_i_seeing_this_and_its_controls(client: TestClient) -> None:
     token = _token(client, "alice")
-    shown = _ok(client.get("/v1/me/recommendations", params={"k": 5}, headers=_me(token)))
+    shown = ok(client.get("/v1/me/recommendations", params={"k": 5}, headers=_me(token)))
     assert (shown["personalized"], shown["level"]) == (True, "full")
-    [listed] = _ok(client.get("/v1/me/decisions", headers=_me(token)))["decisions"]
+    [listed] = ok(client.get("/v1/me/decisions", headers=_me(token)))["decisions"]
     assert listed["decision_id"] == shown["decision_id"]
     assert [i["item_id"] for i in listed["items"]] == [i["item_id"] for i in shown["items"]]
 
-    why = _ok(client.get(f"/v1/me/decisions/{shown['decision_id']}", headers=_me(token)))
+    why = ok(client.get(f"/v1/me/decisions/{shown['decision_id']}", headers=_me(token)))
     assert (why["level"], why["level_now"], why["personalized"]) == ("full", "full", True)
     assert why["main_parameters"] == PARAMETERS
     assert why["signals_used"] == shown["signals_used"]
-    titles = {p["purpose"]: p["title"] for p in _ok(client.get("/v1/notice"))["purposes"]}
+    titles = {p["purpose"]: p["title"] for p in ok(client.get("/v1/notice"))["purposes"]}
     personal = [i for i in why["items"] if i["personal"]]
     assert personal
     item = personal[0]
@@ -696,7 +665,7 @@ def test_why_am_i_seeing_this_and_its_controls(client: TestClient) -> None:
         assert relied["title"] == titles[relied["purpose"]]
         assert relied["still_granted"] is True
     assert (
-        _ok(
+        ok(
             client.get(
                 f"/v1/me/decisions/{shown['decision_id']}/items/{item['item_id']}",
                 headers=_me(token),
@@ -713,9 +682,9 @@ def test_why_am_i_seeing_this_and_its_controls(client: TestClient) -> None:
     )
     assert withdraw["request"]["body"] == _choices((EXPLICIT, "withdrawn"))
     _follow(client, token, withdraw)
-    off = _ok(client.get("/v1/me/recommendations", params={"k": 5}, headers=_me(token)))
+    off = ok(client.get("/v1/me/recommendations", params={"k": 5}, headers=_me(token)))
     assert (off["personalized"], off["level"]) == (False, "off")
-    again = _ok(
+    again = ok(
         client.get(
             f"/v1/me/decisions/{shown['decision_id']}/items/{item['item_id']}", headers=_me(token)
         )
@@ -725,16 +694,16 @@ def test_why_am_i_seeing_this_and_its_controls(client: TestClient) -> None:
     assert EXPLICIT not in {c.get("purpose") for c in again["controls"]}
 
     # The unpersonalized decision offers a level; following it personalizes again.
-    why_off = _ok(client.get(f"/v1/me/decisions/{off['decision_id']}", headers=_me(token)))
+    why_off = ok(client.get(f"/v1/me/decisions/{off['decision_id']}", headers=_me(token)))
     basic = next(c for c in why_off["items"][0]["controls"] if c.get("level") == "basic")
     assert _follow(client, token, basic)["level"] == "basic"
-    back = _ok(client.get("/v1/me/recommendations", params={"k": 5}, headers=_me(token)))
+    back = ok(client.get("/v1/me/recommendations", params={"k": 5}, headers=_me(token)))
     assert (back["personalized"], back["level"], set(back["signals_used"])) == (
         True,
         "basic",
         {"purchase"},
     )
-    decisions = _ok(client.get("/v1/me/decisions", headers=_me(token)))["decisions"]
+    decisions = ok(client.get("/v1/me/decisions", headers=_me(token)))["decisions"]
     assert {d["decision_id"] for d in decisions} == {
         shown["decision_id"],
         off["decision_id"],
@@ -745,13 +714,13 @@ def test_why_am_i_seeing_this_and_its_controls(client: TestClient) -> None:
 def test_paging_through_my_decisions_lists_each_once(client: TestClient) -> None:
     token = _token(client, "alice")
     made = [
-        _ok(client.get("/v1/me/recommendations", headers=_me(token)))["decision_id"]
+        ok(client.get("/v1/me/recommendations", headers=_me(token)))["decision_id"]
         for _ in range(3)
     ]
     seen: list[str] = []
     params: dict[str, Any] = {"limit": 2}
     for _page in range(5):
-        page = _ok(client.get("/v1/me/decisions", params=params, headers=_me(token)))
+        page = ok(client.get("/v1/me/decisions", params=params, headers=_me(token)))
         seen += [d["decision_id"] for d in page["decisions"]]
         if page["next_before"] is None:
             break
@@ -761,7 +730,7 @@ def test_paging_through_my_decisions_lists_each_once(client: TestClient) -> None
 
 def test_the_main_parameters_are_public_and_name_the_model_in_use(client: TestClient) -> None:
     decision = _recommend(client, "alice")
-    record = _ok(client.get(f"/v1/decisions/{decision['decision_id']}", headers=OPERATOR))
+    record = ok(client.get(f"/v1/decisions/{decision['decision_id']}", headers=OPERATOR))
     assert record["main_parameters"] == PARAMETERS
     public = client.get(record["main_parameters"])  # no credential at all
     assert public.status_code == 200, public.text
@@ -826,12 +795,12 @@ def test_bad_input_is_a_problem_and_changes_nothing(client: TestClient) -> None:
     for case, method, where, body, field in BAD_INPUT:
         headers = _me(token) if where in ("me", "level") else OPERATOR
         response = client.request(method, PATHS[where], json=body, headers=headers)
-        problem = _problem(response, 422)
-        assert field in {e["field"] for e in problem["errors"]}, (case, problem)
+        refused = problem(response, 422)
+        assert field in {e["field"] for e in refused["errors"]}, (case, refused)
     assert _history(client, "alice") == history
     assert _receipt_ids(client, "alice") == receipts
     # The same choices, well formed, are accepted: the cases above failed for their fault.
-    assert _ok(client.put(PATHS["op"], json=_choices((EXPLICIT, "granted")), headers=OPERATOR))
+    assert ok(client.put(PATHS["op"], json=_choices((EXPLICIT, "granted")), headers=OPERATOR))
     _token(client, "alice", ttl_seconds=60)
     _token(client, "alice", ttl_seconds=24 * 3600)
 
@@ -844,27 +813,27 @@ def test_the_consumer_journey_over_loopback(settings: Settings, service: Tactful
         httpx.Client(base_url=base, timeout=30) as http,
     ):
         token = _token(http, "alice")
-        shown = _ok(http.get("/v1/me/recommendations", headers=_me(token)))
+        shown = ok(http.get("/v1/me/recommendations", headers=_me(token)))
         assert (shown["personalized"], shown["level"]) == (True, "full")
-        _ok(http.put("/v1/me/consents", json=_choices((ADS, "granted")), headers=_me(token)))
+        ok(http.put("/v1/me/consents", json=_choices((ADS, "granted")), headers=_me(token)))
 
-        off = _ok(http.put("/v1/me/level", json={"level": "off"}, headers=_me(token, **GPC)))
+        off = ok(http.put("/v1/me/level", json={"level": "off"}, headers=_me(token, **GPC)))
         assert off["level"] == "off"
         after = _recommend(http, "alice")
         assert (after["personalized"], after["level"], after["signals_used"]) == (False, "off", {})
 
-        receipts = _ok(http.get("/v1/me/receipts", headers=_me(token)))["receipts"]
+        receipts = ok(http.get("/v1/me/receipts", headers=_me(token)))["receipts"]
         assert {r["method"] for r in receipts} >= {"gpc", "web_form"}
         gpc = next(r for r in receipts if r["method"] == "gpc")
         download = http.get(
             f"/v1/me/receipts/{gpc['receipt_id']}", params={"download": "true"}, headers=_me(token)
         )
-        jwks = _ok(http.get("/.well-known/jwks.json"))
+        jwks = ok(http.get("/.well-known/jwks.json"))
         claims = verify_receipt(download.text, jwks)
         assert claims["tactful"]["choices"] == [
             {"purpose": ADS, "status": "withdrawn", "legal_basis": "consent (GDPR Art. 6(1)(a))"}
         ]
         tampered = _one_char_changed(download.text, len(download.text) // 2)
-        _problem(http.post("/v1/receipts/verify", json={"jws": tampered}), 422)
-        _problem(http.get("/v1/me", headers=_me(_one_char_changed(token, len(token) - 10))), 401)
-        _problem(http.get("/v1/subjects/alice/consents", headers=_me(token)), 401)
+        problem(http.post("/v1/receipts/verify", json={"jws": tampered}), 422)
+        problem(http.get("/v1/me", headers=_me(_one_char_changed(token, len(token) - 10))), 401)
+        problem(http.get("/v1/subjects/alice/consents", headers=_me(token)), 401)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -14,44 +13,24 @@ from sqlalchemy import select
 from tactful.service import Tactful
 from tactful.storage import tables as t
 from tests.clock import Clock
+from tests.http_helpers import OPERATOR, ok, problem, subject_headers
 
-KEY = "test-operator-key-0123456789abcdef"
-OPERATOR = {"X-API-Key": KEY}
 MINE = "/v1/me/complaints"
 QUEUE = "/v1/complaints"
 
 
-def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-def _as(client: TestClient, subject_id: str) -> dict[str, str]:
-    issued = _ok(client.post(f"/v1/subjects/{subject_id}/tokens", headers=OPERATOR), 201)
-    return {"Authorization": f"Bearer {issued['token']}"}
-
-
 @pytest.fixture
 def alice(client: TestClient) -> dict[str, str]:
-    return _as(client, "alice")
+    return subject_headers(client, "alice")
 
 
 @pytest.fixture
 def bob(client: TestClient) -> dict[str, str]:
-    return _as(client, "bob")
+    return subject_headers(client, "bob")
 
 
 def _shown(client: TestClient, who: dict[str, str]) -> dict[str, Any]:
-    return _ok(client.get("/v1/me/recommendations", params={"k": 5}, headers=who))
+    return ok(client.get("/v1/me/recommendations", params={"k": 5}, headers=who))
 
 
 def test_a_person_reports_an_item_and_stops_seeing_it(
@@ -59,7 +38,7 @@ def test_a_person_reports_an_item_and_stops_seeing_it(
 ) -> None:
     shown = _shown(client, alice)
     item = shown["items"][0]["item_id"]
-    filed = _ok(
+    filed = ok(
         client.post(
             MINE,
             json={
@@ -81,9 +60,9 @@ def test_a_person_reports_an_item_and_stops_seeing_it(
     assert item not in [i["item_id"] for i in after["items"]]
     assert after["held_back"]["reported_by_you"] == 1
 
-    listed = _ok(client.get(MINE, headers=alice))["complaints"]
+    listed = ok(client.get(MINE, headers=alice))["complaints"]
     assert [c["complaint_id"] for c in listed] == [complaint["complaint_id"]]
-    one = _ok(client.get(f"{MINE}/{complaint['complaint_id']}", headers=alice))
+    one = ok(client.get(f"{MINE}/{complaint['complaint_id']}", headers=alice))
     assert one["text"] == "It said only 1 left, three days running."
 
 
@@ -91,7 +70,7 @@ def test_a_whole_decision_report_says_nothing_was_suppressed(
     client: TestClient, alice: dict[str, str]
 ) -> None:
     shown = _shown(client, alice)
-    filed = _ok(
+    filed = ok(
         client.post(
             MINE, json={"decision_id": shown["decision_id"], "reason": "intrusive"}, headers=alice
         ),
@@ -122,27 +101,27 @@ def test_another_persons_decision_and_complaint_are_not_found(
     missing = client.post(
         MINE, json={"decision_id": str(uuid.uuid4()), "reason": "offensive"}, headers=alice
     )
-    assert _problem(theirs, 404)["title"] == _problem(missing, 404)["title"]
-    assert _ok(client.get(MINE, headers=alice))["complaints"] == []
+    assert problem(theirs, 404)["title"] == problem(missing, 404)["title"]
+    assert ok(client.get(MINE, headers=alice))["complaints"] == []
     assert "reported_by_you" not in _shown(client, bob)["held_back"]
 
-    filed = _ok(
+    filed = ok(
         client.post(MINE, json={"message_ref": "mail-1", "reason": "intrusive"}, headers=bob),
         201,
     )
     bobs_complaint = filed["complaint"]["complaint_id"]
-    _problem(client.get(f"{MINE}/{bobs_complaint}", headers=alice), 404)
-    _problem(client.get(f"{MINE}/{uuid.uuid4()}", headers=alice), 404)
-    _ok(client.get(f"{MINE}/{bobs_complaint}", headers=bob))
+    problem(client.get(f"{MINE}/{bobs_complaint}", headers=alice), 404)
+    problem(client.get(f"{MINE}/{uuid.uuid4()}", headers=alice), 404)
+    ok(client.get(f"{MINE}/{bobs_complaint}", headers=bob))
     # No subject is ever named on /v1/me: a query parameter naming one changes nothing.
-    assert _ok(client.get(MINE, params={"subject_id": "bob"}, headers=alice))["complaints"] == []
+    assert ok(client.get(MINE, params={"subject_id": "bob"}, headers=alice))["complaints"] == []
 
 
 def test_the_consumer_routes_need_a_subject_token(client: TestClient) -> None:
-    _problem(client.get(MINE), 401)
-    _problem(client.post(MINE, json={"message_ref": "m", "reason": "intrusive"}), 401)
-    _problem(client.get(MINE, headers=OPERATOR), 401)
-    _problem(client.get(f"{MINE}/{uuid.uuid4()}", headers={"Authorization": "Bearer nope"}), 401)
+    problem(client.get(MINE), 401)
+    problem(client.post(MINE, json={"message_ref": "m", "reason": "intrusive"}), 401)
+    problem(client.get(MINE, headers=OPERATOR), 401)
+    problem(client.get(f"{MINE}/{uuid.uuid4()}", headers={"Authorization": "Bearer nope"}), 401)
 
 
 @pytest.mark.parametrize(
@@ -165,18 +144,18 @@ def test_the_consumer_routes_need_a_subject_token(client: TestClient) -> None:
 def test_bad_complaints_are_problems_and_store_nothing(
     client: TestClient, alice: dict[str, str], body: Any
 ) -> None:
-    problem = _problem(client.post(MINE, json=body, headers=alice), 422)
-    assert problem["errors"]
-    assert _ok(client.get(MINE, headers=alice))["complaints"] == []
+    refused = problem(client.post(MINE, json=body, headers=alice), 422)
+    assert refused["errors"]
+    assert ok(client.get(MINE, headers=alice))["complaints"] == []
 
 
 def test_malformed_json_and_ids_are_problems(client: TestClient, alice: dict[str, str]) -> None:
     headers = alice | {"Content-Type": "application/json"}
-    _problem(client.post(MINE, content=b'{"reason": "intrusive",', headers=headers), 422)
-    _problem(client.post(MINE, content=b"\xff\xfe", headers=headers), 422)
-    _problem(client.get(f"{MINE}/not-a-uuid", headers=alice), 422)
-    _problem(client.get(f"{QUEUE}/not-a-uuid", headers=OPERATOR), 422)
-    _problem(
+    problem(client.post(MINE, content=b'{"reason": "intrusive",', headers=headers), 422)
+    problem(client.post(MINE, content=b"\xff\xfe", headers=headers), 422)
+    problem(client.get(f"{MINE}/not-a-uuid", headers=alice), 422)
+    problem(client.get(f"{QUEUE}/not-a-uuid", headers=OPERATOR), 422)
+    problem(
         client.post(f"{QUEUE}/not-a-uuid/resolve", json={"resolution": "x"}, headers=OPERATOR), 422
     )
 
@@ -185,7 +164,7 @@ def test_an_item_outside_the_decision_is_refused(client: TestClient, alice: dict
     shown = _shown(client, alice)
     ids = {i["item_id"] for i in shown["items"]}
     other = next(i for i in ("bet-1", "wine-1", "toys-7", "garden-3") if i not in ids)
-    problem = _problem(
+    refused = problem(
         client.post(
             MINE,
             json={"decision_id": shown["decision_id"], "item_id": other, "reason": "irrelevant"},
@@ -193,7 +172,7 @@ def test_an_item_outside_the_decision_is_refused(client: TestClient, alice: dict
         ),
         422,
     )
-    assert [e["field"] for e in problem["errors"]] == ["item_id"]
+    assert [e["field"] for e in refused["errors"]] == ["item_id"]
 
 
 def test_the_operator_routes_need_the_key(client: TestClient, alice: dict[str, str]) -> None:
@@ -205,16 +184,16 @@ def test_the_operator_routes_need_the_key(client: TestClient, alice: dict[str, s
         ("POST", f"{QUEUE}/{some}/resolve"),
         ("POST", f"{QUEUE}/{some}/reject"),
     ]:
-        _problem(client.request(method, path), 401)
-        _problem(client.request(method, path, headers={"X-API-Key": "wrong"}), 401)
+        problem(client.request(method, path), 401)
+        problem(client.request(method, path, headers={"X-API-Key": "wrong"}), 401)
         # A person's token opens nothing here.
-        _problem(client.request(method, path, headers=alice), 401)
+        problem(client.request(method, path, headers=alice), 401)
 
 
 def test_officers_work_the_queue_and_the_person_reads_the_outcome(
     client: TestClient, alice: dict[str, str], bob: dict[str, str], clock: Clock
 ) -> None:
-    first = _ok(
+    first = ok(
         client.post(
             MINE,
             json={"message_ref": "push-9", "reason": "other", "text": "Sent at 3 am."},
@@ -223,40 +202,40 @@ def test_officers_work_the_queue_and_the_person_reads_the_outcome(
         201,
     )["complaint"]["complaint_id"]
     clock.advance(minutes=1)
-    second = _ok(
+    second = ok(
         client.post(MINE, json={"message_ref": "mail-2", "reason": "offensive"}, headers=bob),
         201,
     )["complaint"]["complaint_id"]
 
-    page = _ok(client.get(QUEUE, headers=OPERATOR))
+    page = ok(client.get(QUEUE, headers=OPERATOR))
     assert [c["complaint_id"] for c in page["complaints"]] == [first, second]
     assert page["next_after"] is None
     assert all("text" not in c for c in page["complaints"])
     assert "Sent at 3 am." not in str(page)
 
-    detail = _ok(client.get(f"{QUEUE}/{first}", headers=OPERATOR))
+    detail = ok(client.get(f"{QUEUE}/{first}", headers=OPERATOR))
     assert detail["text"] == "Sent at 3 am."
     assert detail["subject_id"] == "alice"
 
     # Taken without naming anyone: the caller's key becomes the owner.
-    taken = _ok(client.post(f"{QUEUE}/{first}/assign", headers=OPERATOR))
+    taken = ok(client.post(f"{QUEUE}/{first}/assign", headers=OPERATOR))
     assert taken["status"] == "in_review"
     assert taken["owner"].startswith("key:")
-    named = _ok(
+    named = ok(
         client.post(f"{QUEUE}/{first}/assign", json={"owner": "Priya Officer"}, headers=OPERATOR)
     )
     assert named["owner"] == "Priya Officer"
-    mine = _ok(client.get(QUEUE, params={"owner": "Priya Officer"}, headers=OPERATOR))
+    mine = ok(client.get(QUEUE, params={"owner": "Priya Officer"}, headers=OPERATOR))
     assert [c["complaint_id"] for c in mine["complaints"]] == [first]
-    in_review = _ok(client.get(QUEUE, params={"status": "in_review"}, headers=OPERATOR))
+    in_review = ok(client.get(QUEUE, params={"status": "in_review"}, headers=OPERATOR))
     assert [c["complaint_id"] for c in in_review["complaints"]] == [first]
-    both = _ok(
+    both = ok(
         client.get(QUEUE, params=[("status", "in_review"), ("status", "open")], headers=OPERATOR)
     )
     assert len(both["complaints"]) == 2
-    assert _ok(client.get(QUEUE, params={"overdue": "true"}, headers=OPERATOR))["complaints"] == []
+    assert ok(client.get(QUEUE, params={"overdue": "true"}, headers=OPERATOR))["complaints"] == []
 
-    resolved = _ok(
+    resolved = ok(
         client.post(
             f"{QUEUE}/{first}/resolve",
             json={"resolution": "Pushes now stop at 10 pm."},
@@ -264,18 +243,18 @@ def test_officers_work_the_queue_and_the_person_reads_the_outcome(
         )
     )
     assert resolved["status"] == "resolved"
-    rejected = _ok(
+    rejected = ok(
         client.post(f"{QUEUE}/{second}/reject", json={"reason": "Not ours."}, headers=OPERATOR)
     )
     assert rejected["status"] == "rejected"
 
-    seen = _ok(client.get(f"{MINE}/{first}", headers=alice))
+    seen = ok(client.get(f"{MINE}/{first}", headers=alice))
     assert seen["status"] == "resolved"
     assert seen["owner"] == "assigned"
     assert seen["resolution"] == "Pushes now stop at 10 pm."
     assert seen["resolved_at"] is not None
     assert "Priya" not in str(seen)
-    assert _ok(client.get(MINE, headers=bob))["complaints"][0]["resolution"] == "Not ours."
+    assert ok(client.get(MINE, headers=bob))["complaints"][0]["resolution"] == "Not ours."
 
     # Closed is final: every further change is a conflict, and nothing changes.
     for path, body in [
@@ -284,8 +263,8 @@ def test_officers_work_the_queue_and_the_person_reads_the_outcome(
         (f"{QUEUE}/{first}/reject", {"reason": "Changed my mind."}),
         (f"{QUEUE}/{second}/resolve", {"resolution": "Upheld after all."}),
     ]:
-        _problem(client.post(path, json=body, headers=OPERATOR), 409)
-    assert _ok(client.get(f"{MINE}/{first}", headers=alice)) == seen
+        problem(client.post(path, json=body, headers=OPERATOR), 409)
+    assert ok(client.get(f"{MINE}/{first}", headers=alice)) == seen
 
 
 @pytest.mark.parametrize(
@@ -306,18 +285,18 @@ def test_officers_work_the_queue_and_the_person_reads_the_outcome(
 def test_bad_transitions_are_problems_and_change_nothing(
     client: TestClient, alice: dict[str, str], path: str, body: dict[str, Any]
 ) -> None:
-    filed = _ok(
+    filed = ok(
         client.post(MINE, json={"message_ref": "m-1", "reason": "intrusive"}, headers=alice), 201
     )
     complaint_id = filed["complaint"]["complaint_id"]
-    _problem(client.post(f"{QUEUE}/{complaint_id}/{path}", json=body, headers=OPERATOR), 422)
-    assert _ok(client.get(f"{QUEUE}/{complaint_id}", headers=OPERATOR))["status"] == "open"
+    problem(client.post(f"{QUEUE}/{complaint_id}/{path}", json=body, headers=OPERATOR), 422)
+    assert ok(client.get(f"{QUEUE}/{complaint_id}", headers=OPERATOR))["status"] == "open"
 
 
 def test_unknown_complaints_and_bad_queue_queries(client: TestClient) -> None:
     missing = uuid.uuid4()
-    _problem(client.get(f"{QUEUE}/{missing}", headers=OPERATOR), 404)
-    _problem(
+    problem(client.get(f"{QUEUE}/{missing}", headers=OPERATOR), 404)
+    problem(
         client.post(f"{QUEUE}/{missing}/resolve", json={"resolution": "x"}, headers=OPERATOR), 404
     )
     for params in (
@@ -328,19 +307,19 @@ def test_unknown_complaints_and_bad_queue_queries(client: TestClient) -> None:
         {"overdue": "perhaps"},
         {"owner": "x" * 129},
     ):
-        _problem(client.get(QUEUE, params=params, headers=OPERATOR), 422)
+        problem(client.get(QUEUE, params=params, headers=OPERATOR), 422)
 
 
 def test_the_queue_pages_with_next_after(client: TestClient, alice: dict[str, str]) -> None:
     for n in range(5):
-        _ok(
+        ok(
             client.post(MINE, json={"message_ref": f"m-{n}", "reason": "intrusive"}, headers=alice),
             201,
         )
     seen: list[str] = []
     params: dict[str, Any] = {"limit": 2}
     while True:
-        page = _ok(client.get(QUEUE, params=params, headers=OPERATOR))
+        page = ok(client.get(QUEUE, params=params, headers=OPERATOR))
         seen += [c["complaint_id"] for c in page["complaints"]]
         if page["next_after"] is None:
             break
@@ -351,7 +330,7 @@ def test_the_queue_pages_with_next_after(client: TestClient, alice: dict[str, st
 def test_reading_a_complaint_is_audited_and_the_queue_is_not(
     client: TestClient, service: Tactful, alice: dict[str, str]
 ) -> None:
-    filed = _ok(
+    filed = ok(
         client.post(
             MINE, json={"message_ref": "m-1", "reason": "other", "text": "Why me?"}, headers=alice
         ),
@@ -367,9 +346,9 @@ def test_reading_a_complaint_is_audited_and_the_queue_is_not(
         return list(rows)
 
     before = len(reads())
-    _ok(client.get(QUEUE, headers=OPERATOR))
+    ok(client.get(QUEUE, headers=OPERATOR))
     assert len(reads()) == before
-    _ok(client.get(f"{QUEUE}/{complaint_id}", headers=OPERATOR))
+    ok(client.get(f"{QUEUE}/{complaint_id}", headers=OPERATOR))
     [read] = reads()[before:]
     assert read.subject_ref == service.cipher.fingerprint("alice")
     assert read.detail == {"what": "complaint"}

@@ -17,7 +17,8 @@ from tactful.api.app import create_app
 from tactful.service import Tactful
 from tactful.settings import Settings
 from tests.erasure.helpers import EMAIL, SUBJECT, seed_subject
-from tests.test_consent_api import KEY, OPERATOR, _free_port
+from tests.http_helpers import KEY, OPERATOR
+from tests.test_consent_api import _free_port
 
 ME_PATHS = ("/v1/me", "/v1/me/consents", "/v1/me/decisions", "/v1/me/inventory")
 

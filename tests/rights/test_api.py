@@ -14,30 +14,10 @@ from sqlalchemy import func, select
 
 from tactful.service import Tactful
 from tactful.storage import tables as t
+from tests.http_helpers import OPERATOR, ok, problem, subject_headers
 from tests.rights.seed import seed_person
 
-KEY = "test-operator-key-0123456789abcdef"
-OPERATOR = {"X-API-Key": KEY}
 SCHEMA = "/v1/schemas/subject-export.json"
-
-
-def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-def _me(client: TestClient, subject_id: str) -> dict[str, str]:
-    issued = _ok(client.post(f"/v1/subjects/{subject_id}/tokens", headers=OPERATOR), 201)
-    return {"Authorization": f"Bearer {issued['token']}"}
 
 
 def _reads(service: Tactful, subject_id: str) -> list[str]:
@@ -67,7 +47,7 @@ def _all_events(client: TestClient, me: dict[str, str]) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     url = "/v1/me/events?limit=3"
     while True:
-        page = _ok(client.get(url, headers=me))
+        page = ok(client.get(url, headers=me))
         events += page["events"]
         if page["next_before"] is None:
             return events
@@ -76,7 +56,7 @@ def _all_events(client: TestClient, me: dict[str, str]) -> list[dict[str, Any]]:
 
 
 # -- the person ----------------------------------------------------------------------------
-def test_my_export_matches_the_public_schema_and_holds_only_me(
+def test_my_export_matches_the_public_schema_and_holds_onlysubject_headers(
     client: TestClient, service: Tactful
 ) -> None:
     amara = seed_person(service, "amara", tag="amara")
@@ -86,7 +66,7 @@ def test_my_export_matches_the_public_schema_and_holds_only_me(
     assert served.headers["content-type"].startswith("application/schema+json")
     validator = jsonschema_rs.Draft202012Validator(served.json(), validate_formats=True)
 
-    export = _ok(client.get("/v1/me/export", headers=_me(client, "amara")))
+    export = ok(client.get("/v1/me/export", headers=subject_headers(client, "amara")))
     assert [e.message for e in validator.iter_errors(export)] == []
     assert export["subject_id"] == "amara"
     assert {e["event_id"] for e in export["events"]} == amara.event_ids
@@ -94,7 +74,9 @@ def test_my_export_matches_the_public_schema_and_holds_only_me(
     assert not any(marker in text for marker in bertil.markers)
     (request,) = [
         r
-        for r in _ok(client.get("/v1/me/requests", headers=_me(client, "amara")))["requests"]
+        for r in ok(client.get("/v1/me/requests", headers=subject_headers(client, "amara")))[
+            "requests"
+        ]
         if r["request_id"] == export["request_id"]
     ]
     assert (request["kind"], request["requested_via"]) == ("access", "consumer")
@@ -102,7 +84,7 @@ def test_my_export_matches_the_public_schema_and_holds_only_me(
 
 def test_my_export_page_is_an_escaped_attachment(client: TestClient, service: Tactful) -> None:
     seed_person(service, "amara", tag="amara")
-    page = client.get("/v1/me/export.html", headers=_me(client, "amara"))
+    page = client.get("/v1/me/export.html", headers=subject_headers(client, "amara"))
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     disposition = page.headers["content-disposition"]
@@ -116,13 +98,13 @@ def test_my_export_page_is_an_escaped_attachment(client: TestClient, service: Ta
 def test_my_profile_is_corrected_and_under_18_takes_effect_on_the_next_decision(
     client: TestClient,
 ) -> None:
-    me = _me(client, "alice")
-    profile = _ok(client.get("/v1/me/profile", headers=me))
+    me = subject_headers(client, "alice")
+    profile = ok(client.get("/v1/me/profile", headers=me))
     assert profile["attributes"]["region"] == "north"
     assert profile["identity"] is None
-    assert _ok(client.get("/v1/me/recommendations", headers=me))["personalized"] is True
+    assert ok(client.get("/v1/me/recommendations", headers=me))["personalized"] is True
 
-    changed = _ok(
+    changed = ok(
         client.patch(
             "/v1/me/profile",
             json={"age_band": "under_18", "region": None, "email": "alice@example.com"},
@@ -136,13 +118,13 @@ def test_my_profile_is_corrected_and_under_18_takes_effect_on_the_next_decision(
         "occupation": None,
     }
     assert changed["identity"] == {"email": "alice@example.com", "name": None, "phone": None}
-    assert _ok(client.get("/v1/me/profile", headers=me)) == changed
-    after = _ok(client.get("/v1/me/recommendations", headers=me))
+    assert ok(client.get("/v1/me/profile", headers=me)) == changed
+    after = ok(client.get("/v1/me/recommendations", headers=me))
     assert (after["level"], after["personalized"]) == ("off", False)
     # Now a minor: the person cannot lift the band themselves.
-    refused = _problem(client.patch("/v1/me/profile", json={"age_band": "25-34"}, headers=me), 403)
+    refused = problem(client.patch("/v1/me/profile", json={"age_band": "25-34"}, headers=me), 403)
     assert "under_18" in refused["detail"]
-    assert _ok(client.get("/v1/me/profile", headers=me)) == changed
+    assert ok(client.get("/v1/me/profile", headers=me)) == changed
 
 
 @pytest.mark.parametrize(
@@ -160,33 +142,33 @@ def test_my_profile_is_corrected_and_under_18_takes_effect_on_the_next_decision(
 def test_a_bad_profile_change_is_a_problem_and_changes_nothing(
     client: TestClient, body: Any
 ) -> None:
-    me = _me(client, "alice")
-    before = _ok(client.get("/v1/me/profile", headers=me))
-    _problem(client.patch("/v1/me/profile", json=body, headers=me), 422)
-    assert _ok(client.get("/v1/me/profile", headers=me)) == before
+    me = subject_headers(client, "alice")
+    before = ok(client.get("/v1/me/profile", headers=me))
+    problem(client.patch("/v1/me/profile", json=body, headers=me), 422)
+    assert ok(client.get("/v1/me/profile", headers=me)) == before
 
 
 def test_removing_events_from_my_history_is_effective_on_the_next_decision(
     client: TestClient, service: Tactful
 ) -> None:
-    me = _me(client, "alice")
+    me = subject_headers(client, "alice")
     events = _all_events(client, me)
     assert len(events) == len({e["event_id"] for e in events}) == _event_count(service, "alice")
-    first = _ok(client.get("/v1/me/recommendations", headers=me))
+    first = ok(client.get("/v1/me/recommendations", headers=me))
     cited = {i["explanation"]["because_item_id"] for i in first["items"]} - {None}
     assert cited
     chosen = [e["event_id"] for e in events if e["item_id"] in cited]
 
-    done = _ok(client.post("/v1/me/events/remove", json={"event_ids": chosen}, headers=me))
+    done = ok(client.post("/v1/me/events/remove", json={"event_ids": chosen}, headers=me))
     assert done["removed"] == len(chosen)
     left = {e["event_id"] for e in _all_events(client, me)}
     assert left == {e["event_id"] for e in events} - set(chosen)
-    after = _ok(client.get("/v1/me/recommendations", headers=me))
+    after = ok(client.get("/v1/me/recommendations", headers=me))
     assert cited.isdisjoint({i["explanation"]["because_item_id"] for i in after["items"]})
 
     # Forgetting one item by its id.
     item = next(e["item_id"] for e in events if e["event_id"] in left and e["item_id"])
-    gone = _ok(client.post("/v1/me/events/remove", json={"item_id": item}, headers=me))
+    gone = ok(client.post("/v1/me/events/remove", json={"item_id": item}, headers=me))
     assert gone["removed"] >= 1
     assert all(e["item_id"] != item for e in _all_events(client, me))
 
@@ -194,12 +176,12 @@ def test_removing_events_from_my_history_is_effective_on_the_next_decision(
 def test_i_cannot_remove_anyone_elses_events_and_a_refusal_removes_nothing(
     client: TestClient, service: Tactful
 ) -> None:
-    me = _me(client, "alice")
+    me = subject_headers(client, "alice")
     mine = [e["event_id"] for e in _all_events(client, me)]
-    carol = [e["event_id"] for e in _all_events(client, _me(client, "carol"))]
+    carol = [e["event_id"] for e in _all_events(client, subject_headers(client, "carol"))]
     counts = (_event_count(service, "alice"), _event_count(service, "carol"))
-    _problem(client.post("/v1/me/events/remove", json={"event_ids": carol[:1]}, headers=me), 404)
-    _problem(
+    problem(client.post("/v1/me/events/remove", json={"event_ids": carol[:1]}, headers=me), 404)
+    problem(
         client.post("/v1/me/events/remove", json={"event_ids": [*mine, carol[0]]}, headers=me),
         404,
     )
@@ -212,8 +194,8 @@ def test_i_cannot_remove_anyone_elses_events_and_a_refusal_removes_nothing(
         {},
         {"item_id": "not an id!"},
     ):
-        _problem(client.post("/v1/me/events/remove", json=body, headers=me), 422)
-    _problem(client.post("/v1/me/events/remove", json={"item_id": "kitchen-0"}, headers=me), 404)
+        problem(client.post("/v1/me/events/remove", json=body, headers=me), 422)
+    problem(client.post("/v1/me/events/remove", json={"item_id": "kitchen-0"}, headers=me), 404)
     assert (_event_count(service, "alice"), _event_count(service, "carol")) == counts
 
 
@@ -226,16 +208,16 @@ def test_every_consumer_route_needs_the_persons_token(client: TestClient) -> Non
         ("GET", "/v1/me/events"),
         ("POST", "/v1/me/events/remove"),
     ]:
-        _problem(client.request(method, path, json={"region": "x"}), 401)
+        problem(client.request(method, path, json={"region": "x"}), 401)
         # The operator's key is not a person's token.
-        _problem(client.request(method, path, json={"region": "x"}, headers=OPERATOR), 401)
+        problem(client.request(method, path, json={"region": "x"}, headers=OPERATOR), 401)
 
 
 # -- the privacy officer ---------------------------------------------------------------------
 def test_operator_routes_need_the_key_and_each_read_is_audited(
     client: TestClient, service: Tactful
 ) -> None:
-    token = _me(client, "alice")
+    token = subject_headers(client, "alice")
     for method, path in [
         ("GET", "/v1/subjects/alice/export"),
         ("GET", "/v1/subjects/alice/export.html"),
@@ -243,22 +225,22 @@ def test_operator_routes_need_the_key_and_each_read_is_audited(
         ("PATCH", "/v1/subjects/alice/profile"),
         ("POST", "/v1/subjects/alice/events/remove"),
     ]:
-        _problem(client.request(method, path, json={"item_id": "running-0"}), 401)
+        problem(client.request(method, path, json={"item_id": "running-0"}), 401)
         # A person's token opens none of them, not even for themselves.
-        _problem(client.request(method, path, json={"item_id": "running-0"}, headers=token), 401)
+        problem(client.request(method, path, json={"item_id": "running-0"}, headers=token), 401)
     assert _reads(service, "alice") == []
 
-    export = _ok(client.get("/v1/subjects/alice/export", headers=OPERATOR))
+    export = ok(client.get("/v1/subjects/alice/export", headers=OPERATOR))
     assert export["subject_id"] == "alice"
     page = client.get("/v1/subjects/alice/export.html", headers=OPERATOR)
     assert page.status_code == 200
     assert page.headers["content-disposition"].startswith("attachment;")
-    assert _ok(client.get("/v1/subjects/alice/profile", headers=OPERATOR))["subject_id"] == "alice"
-    corrected = _ok(
+    assert ok(client.get("/v1/subjects/alice/profile", headers=OPERATOR))["subject_id"] == "alice"
+    corrected = ok(
         client.patch("/v1/subjects/alice/profile", json={"name": "Alice Ng"}, headers=OPERATOR)
     )
     assert corrected["identity"]["name"] == "Alice Ng"
-    removed = _ok(
+    removed = ok(
         client.post(
             "/v1/subjects/alice/events/remove", json={"item_id": "running-0"}, headers=OPERATOR
         )
@@ -267,7 +249,7 @@ def test_operator_routes_need_the_key_and_each_read_is_audited(
     assert _reads(service, "alice") == ["export", "export", "profile", "profile"]
     kinds = [
         (r["kind"], r["requested_via"])
-        for r in _ok(client.get("/v1/rights-requests", headers=OPERATOR))["requests"]
+        for r in ok(client.get("/v1/rights-requests", headers=OPERATOR))["requests"]
     ]
     assert kinds.count(("access", "operator")) == 2
     assert kinds.count(("rectification", "operator")) == 2
@@ -284,9 +266,9 @@ def test_operator_routes_answer_problems_for_no_one_and_bad_input(
         ("POST", "/v1/subjects/nobody/events/remove"),
     ]:
         body = {"item_id": "running-0"} if path.endswith("remove") else {"region": "x"}
-        _problem(client.request(method, path, json=body, headers=OPERATOR), 404)
-    _problem(client.get("/v1/subjects/bad%20id/export", headers=OPERATOR), 422)
-    _problem(
+        problem(client.request(method, path, json=body, headers=OPERATOR), 404)
+    problem(client.get("/v1/subjects/bad%20id/export", headers=OPERATOR), 422)
+    problem(
         client.patch("/v1/subjects/alice/profile", json={"name": ""}, headers=OPERATOR),
         422,
     )
