@@ -112,11 +112,7 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
     exclude = filtered.exclude
     demoted = None
     if ctx.less_like_this:
-        columns = ctx.categories.get(model.version)
-        if columns is None:
-            columns = category_columns(
-                model.item_ids, {i: item.category for i, item in ctx.catalog.items()}
-            )
+        columns = _category_columns(ctx, model)
         codes = category_codes(columns, model.item_ids, ctx.catalog, ctx.less_like_this)
         demoted = np.isin(columns, codes) & ~exclude
         if demoted.any():
@@ -130,11 +126,7 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
     # 5. top k, or the surface's re-ranker (the guardrails' exclusions bind it too)
     explored: frozenset[int] = frozenset()
     if ctx.ranker is not None:
-        columns = ctx.categories.get(model.version)
-        if columns is None:
-            columns = category_columns(
-                model.item_ids, {i: item.category for i, item in ctx.catalog.items()}
-            )
+        columns = _category_columns(ctx, model)
         chosen, explored = ctx.ranker.rank(
             scores,
             columns,
@@ -226,3 +218,13 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
         created_at=request.now,
         notes=tuple(notes),
     )
+
+
+def _category_columns(ctx: DecisionContext, model: ModelHandle) -> IndexArray:
+    """The category of each of the model's columns: precomputed, or built now."""
+    columns = ctx.categories.get(model.version)
+    if columns is None:
+        columns = category_columns(
+            model.item_ids, {i: item.category for i, item in ctx.catalog.items()}
+        )
+    return columns
