@@ -42,7 +42,7 @@ GPC = {"Sec-GPC": "1"}
 EXPLICIT = "personalization.explicit"
 BEHAVIORAL = "personalization.behavioral"
 ADS = "advertising.cross_context"
-MARKETING = "marketing.direct"
+MARKETING = "marketing.email"
 PARAMETERS = "/v1/transparency/recommender"
 
 Client = TestClient | httpx.Client
@@ -485,6 +485,9 @@ def test_an_objection_blocks_direct_marketing_until_the_subject_lifts_it(
     } == {
         ADS: "withdrawn",
         MARKETING: "withdrawn",
+        # The objection covers every direct-marketing channel, chosen before or not.
+        "marketing.sms": "denied",
+        "marketing.push": "denied",
     }
     assert not _purpose(objected, ADS)["granted"]
     assert not _purpose(objected, MARKETING)["granted"]

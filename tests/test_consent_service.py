@@ -27,7 +27,7 @@ EXPLICIT = "personalization.explicit"
 BEHAVIORAL = "personalization.behavioral"
 ANALYTICS = "analytics.aggregate"
 ADS = "advertising.cross_context"
-MARKETING = "marketing.direct"
+MARKETING = "marketing.email"
 
 
 @pytest.fixture

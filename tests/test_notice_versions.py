@@ -32,7 +32,7 @@ T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 V1, V2 = "2026-11-01", "2026-12-01"
 EXPLICIT = "personalization.explicit"
 BEHAVIORAL = "personalization.behavioral"
-MARKETING = "marketing.direct"
+MARKETING = "marketing.email"
 NOTICE_TEXT = resources.files("tactful.defaults").joinpath("notice.toml").read_text("utf-8")
 PACKAGED: dict[str, Any] = tomllib.loads(NOTICE_TEXT)
 

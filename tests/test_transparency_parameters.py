@@ -15,7 +15,6 @@ import pytest
 
 from tactful.candidates.base import History, Interactions, Recommender
 from tactful.candidates.registry import RECOMMENDERS, build
-from tactful.domain.catalog import SENSITIVE_CATEGORIES
 from tactful.domain.events import EventType
 from tactful.domain.purposes import (
     DEFAULT_PURPOSES,
@@ -33,6 +32,7 @@ from tactful.explanations.parameters import (
     recommender_parameters,
 )
 from tactful.guardrails.filters import CatalogMasks, apply_filters
+from tactful.guardrails.policy import DEFAULT_POLICY
 from tactful.signals import weights
 from tactful.signals.selection import LEVEL_EVENT_TYPES
 
@@ -298,7 +298,7 @@ def test_guardrails_are_the_filters_apply_filters_counts() -> None:
     owned = next(g for g in doc["guardrails"] if g["guardrail"] == "already_purchased")
     assert "bought or rated" in owned["text"]
     sensitive = next(g for g in doc["guardrails"] if g["guardrail"] == "sensitive_category")
-    assert {o["category"] for o in sensitive["opt_in"]} == set(SENSITIVE_CATEGORIES)
+    assert {o["category"] for o in sensitive["opt_in"]} == set(DEFAULT_POLICY.sensitive_codes)
 
 
 def test_every_option_path_is_listed() -> None:

@@ -44,6 +44,7 @@ from tactful.evaluation.tuning import tune as tune_model
 from tactful.explanations.parameters import ModelInfo, recommender_parameters
 from tactful.explanations.why import why_decision, why_item
 from tactful.guardrails.filters import CatalogMasks
+from tactful.guardrails.policy import load_policy
 from tactful.ingestion.batches import parse_rows, reject_unknown
 from tactful.ingestion.consents import ConsentChangeIn
 from tactful.ingestion.minimisation import minimise
@@ -113,6 +114,7 @@ class Tactful:
         self.settings = settings
         # Checked before anything is opened: a bad configuration stops the start cleanly.
         self.rankers = surface_rankers(settings.surface_rerankers)
+        self.guardrails = load_policy(settings.guardrails_file)
         self.store = store or Store.open(settings.resolved_database_url)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.signer = ReceiptSigner.load_or_create(
@@ -184,6 +186,18 @@ class Tactful:
         return self.add_items([r.to_domain() for r in parsed])
 
     def add_items(self, batch: Sequence[Item]) -> IngestResult:
+        known = self.guardrails.sensitive_codes
+        errors = [
+            FieldError("sensitive", f"unknown sensitive category {c!r}", row=n)
+            for n, item in enumerate(batch)
+            for c in sorted(item.sensitive - known)
+        ]
+        if errors:
+            raise BatchRejected(
+                "The batch has items tagged with sensitive categories the guardrail policy "
+                f"does not declare (known: {', '.join(sorted(known))}); nothing was stored.",
+                errors,
+            )
         with self.store.transaction() as conn:
             created, updated = self.store.upsert_items(conn, batch)
         self._catalog_checked = 0.0
@@ -773,6 +787,7 @@ class Tactful:
             popular_model=POPULARITY,
             history_limit=self.settings.history_limit,
             max_k=self.settings.max_k,
+            sensitive_categories=self.guardrails.sensitive_codes,
         )
         # How each surface orders the list after the guardrails (DSA Art. 27 main parameter).
         parameters["surfaces"] = {
@@ -867,7 +882,10 @@ class Tactful:
         if force or now - self._catalog_checked > CACHE_SECONDS:
             stamp = self.store.catalog_stamp(conn)
             if stamp != self._catalog_stamp:
-                catalog = self.store.all_items(conn)
+                # Items as the guardrails see them: their catalog category may make them
+                # sensitive (configuration, so a change applies to items already stored).
+                effective = self.guardrails.effective
+                catalog = {i: effective(item) for i, item in self.store.all_items(conn).items()}
                 with self._lock:
                     self._catalog, self._catalog_stamp = catalog, stamp
                     self._masks = {}

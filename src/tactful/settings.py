@@ -65,6 +65,18 @@ class Settings(BaseSettings):
         "change needs a new version. Unset: the store's newest published version stands (an "
         "empty store starts with the one shipped in tactful/defaults/notice.toml).",
     )
+    guardrails_file: Path | None = Field(
+        None,
+        description="The guardrail policy (TOML): sensitive categories, self-excludable and "
+        "harm-prone categories, and the messaging rules (channel purposes, caps, quiet hours, "
+        "fatigue, copy check). Unset: tactful/defaults/guardrails.toml.",
+    )
+    public_url: str | None = Field(
+        None,
+        description="The address people reach this Tactful at (scheme://host[:port][/path]), "
+        "used in one-click unsubscribe links; must be https in production. Default: "
+        "http://host:port.",
+    )
     receipt_key_file: Path | None = Field(
         None,
         description="Ed25519 private key (PEM) that signs consent receipts; default: "
@@ -143,6 +155,24 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if (
+            parts.scheme not in _DEFAULT_PORTS
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or parts.username is not None
+        ):
+            raise ValueError(
+                f"TACTFUL_PUBLIC_URL must be an http(s)://host[:port][/path] address; not {value!r}"
+            )
+        return value.rstrip("/")
+
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:
         if self.environment == "production":
@@ -163,6 +193,11 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "TACTFUL_MASTER_KEY or TACTFUL_MASTER_KEY_FILE must be set in production."
                 )
+            if self.public_url is None or not self.public_url.startswith("https://"):
+                raise ValueError(
+                    "TACTFUL_PUBLIC_URL must be set to an https:// address in production "
+                    "(RFC 8058 one-click unsubscribe links must be HTTPS)."
+                )
             if self.receipt_key_file is None:
                 raise ValueError(
                     "TACTFUL_RECEIPT_KEY_FILE must name the receipt signing key in production."
@@ -174,6 +209,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'tactful.db').resolve()}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        if self.public_url:
+            return self.public_url
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def models_dir(self) -> Path:

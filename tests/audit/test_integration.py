@@ -28,7 +28,7 @@ PERSON = "zoe-quill-4711"
 EMAIL = "zoe.quill@example.com"
 EXPLICIT = "personalization.explicit"
 BEHAVIORAL = "personalization.behavioral"
-MARKETING = "marketing.direct"
+MARKETING = "marketing.email"
 
 
 def _raw_rows(service: Tactful) -> list[str]:

@@ -110,7 +110,7 @@ def test_a_forged_entry_inserted_in_the_middle_is_found(filled: AuditLog) -> Non
         "key:k1",
         "consent.changed",
         filled.fingerprint("person-2"),
-        {"method": "api", "purposes": {"marketing.direct": "granted"}},
+        {"method": "api", "purposes": {"marketing.email": "granted"}},
         entries[6].hash,
     )
     sql(filled, "UPDATE audit_log SET seq = -seq WHERE seq >= 8")

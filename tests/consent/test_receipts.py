@@ -47,7 +47,7 @@ EXPLICIT = ReceiptPurpose(
     primary=True,
 )
 MARKETING = ReceiptPurpose(
-    code="marketing.direct",
+    code="marketing.email",
     title="Marketing messages",
     status="denied",
     data_categories=(),
@@ -217,7 +217,7 @@ def test_the_tactful_extension_records_each_decision_and_its_evidence() -> None:
         "evidence": {"user_agent": "Mozilla/5.0", "screens": ["notice", "choices"]},
     }
     statuses = {c["purpose"]: c["status"] for c in receipt["tactful"]["choices"]}
-    assert statuses["marketing.direct"] == "denied"
+    assert statuses["marketing.email"] == "denied"
     assert statuses["sensitive.health"] == "withdrawn"
     # The receipt holds its own copy: changing the caller's evidence later changes nothing.
     evidence["screens"].append("later")

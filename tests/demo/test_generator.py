@@ -21,7 +21,7 @@ from tactful.demo.generator import (
     generate,
 )
 from tactful.demo.vocabulary import CATEGORIES, SEGMENTS
-from tactful.domain.catalog import SENSITIVE_CATEGORIES, Item
+from tactful.domain.catalog import Item
 from tactful.domain.events import EventType
 from tactful.domain.purposes import (
     ANALYTICS_AGGREGATE,
@@ -32,6 +32,7 @@ from tactful.domain.purposes import (
 )
 from tactful.domain.subjects import AgeBand
 from tactful.errors import InvalidInput
+from tactful.guardrails.policy import DEFAULT_POLICY
 
 SMALL = DemoConfig(n_items=300, n_subjects=400, n_events=8000)
 
@@ -114,7 +115,7 @@ def test_catalog_covers_all_categories_with_known_sensitive_codes(small: DemoSto
     assert {i.category for i in small.items} == set(CATEGORIES)
     assert len(CATEGORIES) >= 20
     flagged = [i for i in small.items if i.is_sensitive]
-    assert all(i.sensitive <= SENSITIVE_CATEGORIES for i in flagged)
+    assert all(i.sensitive <= DEFAULT_POLICY.sensitive_codes for i in flagged)
     assert {code for i in flagged for code in i.sensitive} >= {
         "health",
         "alcohol",

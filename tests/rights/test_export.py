@@ -128,6 +128,7 @@ def test_every_section_is_present_and_complete_for_a_richly_seeded_person(
         "region": "north",
         "gender": "female",
         "occupation": "teacher",
+        "time_zone": None,
     }
     assert profile["identity"] == {"email": rich.email, "name": rich.name, "phone": rich.phone}
 
@@ -230,7 +231,7 @@ def test_a_person_with_nothing_but_an_id_gets_empty_sections(service: Tactful) -
     export = export_subject(service, "bare")
     assert export["profile"]["identity"] is None
     assert export["profile"]["attributes"] == dict.fromkeys(
-        ("age_band", "region", "gender", "occupation")
+        ("age_band", "region", "gender", "occupation", "time_zone")
     )
     for section in ("events", "receipts", "evidence", "decisions", "complaints"):
         assert export[section] == [], section

@@ -71,13 +71,20 @@ def test_profile_fields_are_set_cleared_or_left_and_identity_is_sealed_again(
     profile = correct_profile(
         service,
         "alice",
-        {"region": None, "occupation": " nurse ", "email": "alice.new@example.com", "name": None},
+        {
+            "region": None,
+            "occupation": " nurse ",
+            "time_zone": "Europe/Lisbon",
+            "email": "alice.new@example.com",
+            "name": None,
+        },
     )
     assert profile["attributes"] == {
         "age_band": "25-34",  # absent: unchanged
         "region": None,  # null: cleared
         "gender": None,
         "occupation": "nurse",  # the import's rules: stripped
+        "time_zone": "Europe/Lisbon",
     }
     assert profile["identity"] == {
         "email": "alice.new@example.com",
@@ -100,9 +107,9 @@ def test_profile_fields_are_set_cleared_or_left_and_identity_is_sealed_again(
     assert get_profile(service, "alice") == profile
     # The audit entry names the changed fields, never their values.
     (entry,) = _actions(service, "alice", "rectification.made")
-    assert entry == {"fields": ["region", "occupation", "email", "name"]}
+    assert entry == {"fields": ["region", "occupation", "time_zone", "email", "name"]}
     (request,) = service.rights_requests(subject_id="alice", kind="rectification")["requests"]
-    assert (request["status"], request["detail"]) == ("completed", {"fields_changed": 4})
+    assert (request["status"], request["detail"]) == ("completed", {"fields_changed": 5})
 
 
 def test_clearing_every_identifying_field_removes_the_sealed_row(service: Tactful) -> None:
@@ -161,6 +168,8 @@ def test_a_person_cannot_lift_their_own_under_18_band_but_the_operator_can(
         ({"favourite_colour": "green"}, "favourite_colour"),
         ({"subject_id": "mallory"}, "subject_id"),
         ({"occupation": "x" * 65}, "occupation"),
+        ({"time_zone": "Mars/Olympus_Mons"}, "time_zone"),
+        ({"time_zone": "../../etc/passwd"}, "time_zone"),
         # One good field beside a bad one: refused whole.
         ({"region": "south", "email": "nope"}, "email"),
         ({}, "body"),

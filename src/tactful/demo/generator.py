@@ -62,7 +62,8 @@ from tactful.domain.catalog import Item
 from tactful.domain.events import Event, EventType
 from tactful.domain.purposes import (
     ANALYTICS_AGGREGATE,
-    MARKETING_DIRECT,
+    MARKETING_EMAIL,
+    MARKETING_PUSH,
     PERSONALIZATION_BEHAVIORAL,
     PERSONALIZATION_EXPLICIT,
     sensitive_purpose_code,
@@ -443,7 +444,7 @@ _SELF_EXCLUDED = ("gambling", "alcohol")
 _WITHDRAW_WEIGHT = {
     PERSONALIZATION_BEHAVIORAL: 0.45,
     ANALYTICS_AGGREGATE: 0.2,
-    MARKETING_DIRECT: 0.15,
+    MARKETING_EMAIL: 0.15,
     PERSONALIZATION_EXPLICIT: 0.1,
 }
 
@@ -522,10 +523,12 @@ def _build_consents(
             yes, no = (0.8, 0.9) if cls == _FULL else (0.6, 0.75)
             analytics = _G if u[i, 1] < yes else _D if u[i, 1] < no else None
             marketing = _G if u[i, 2] < (0.35 if cls == _FULL else 0.2) else None
+            if u[i, 2] < 0.1:
+                choices.append((t, MARKETING_PUSH, _G))
         if analytics is not None:
             choices.append((t, ANALYTICS_AGGREGATE, analytics))
         if marketing is not None:
-            choices.append((t, MARKETING_DIRECT, marketing))
+            choices.append((t, MARKETING_EMAIL, marketing))
         rows += [(when, i, purpose, status, method) for when, purpose, status in choices]
 
         # Later, in the privacy settings: a sensitive opt-in, or a self-exclusion.

@@ -1,24 +1,11 @@
-"""Items of the catalog and the sensitive categories they may belong to."""
+"""Items of the catalog and the sensitive categories they may belong to.
+
+Which categories are sensitive is configuration: see `tactful.guardrails.policy`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-# Special categories whose use for personalization needs the subject's explicit opt-in
-# (GDPR Art. 9 for health, sex life, religion and politics; harm-prone for the rest).
-SENSITIVE_CATEGORIES: frozenset[str] = frozenset(
-    {
-        "health",
-        "sexual_wellness",
-        "gambling",
-        "alcohol",
-        "tobacco",
-        "finance_hardship",
-        "weight_loss",
-        "religion",
-        "politics",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)

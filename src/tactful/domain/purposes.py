@@ -19,7 +19,6 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tactful.defaults import notice_document
-from tactful.domain.catalog import SENSITIVE_CATEGORIES
 from tactful.domain.events import DataCategory
 from tactful.errors import FieldError, InvalidInput
 
@@ -51,10 +50,13 @@ class Purpose:
 PERSONALIZATION_EXPLICIT = "personalization.explicit"
 PERSONALIZATION_BEHAVIORAL = "personalization.behavioral"
 ANALYTICS_AGGREGATE = "analytics.aggregate"
-MARKETING_DIRECT = "marketing.direct"
+MARKETING_EMAIL = "marketing.email"
+MARKETING_SMS = "marketing.sms"
+MARKETING_PUSH = "marketing.push"
 ADVERTISING_CROSS_CONTEXT = "advertising.cross_context"
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+CATEGORY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _EMPTY: Mapping[str, int] = MappingProxyType({})
 
 
@@ -121,12 +123,11 @@ def purposes_from_config(entries: object, where: str = "purposes") -> dict[str, 
             errors.append(FieldError(f"{where}.{n}.code", f"{purpose.code!r} is declared twice"))
         category = purpose.sensitive_category
         if category is not None:
-            if category not in SENSITIVE_CATEGORIES:
+            # Which categories are sensitive is the guardrail policy's to say; a purpose for
+            # one it does not declare simply unlocks nothing.
+            if not CATEGORY_PATTERN.match(category):
                 errors.append(
-                    FieldError(
-                        f"{where}.{n}.sensitive_category",
-                        f"must be one of: {', '.join(sorted(SENSITIVE_CATEGORIES))}",
-                    )
+                    FieldError(f"{where}.{n}.sensitive_category", "lower-case letters, digits, _")
                 )
             elif purpose.code != sensitive_purpose_code(category):
                 errors.append(

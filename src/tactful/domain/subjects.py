@@ -41,6 +41,8 @@ class SubjectAttributes:
     region: str | None = None
     gender: str | None = None
     occupation: str | None = None
+    # IANA zone name, for quiet hours; None: the guardrail policy's default zone.
+    time_zone: str | None = None
 
     @property
     def is_minor(self) -> bool:

@@ -27,12 +27,12 @@ from tactful.candidates.base import Recommender
 from tactful.candidates.registry import build
 from tactful.consent.ledger import ConsentMethod, ConsentRecord, ConsentState, ConsentStatus
 from tactful.consent.levels import PersonalizationLevel, derive_level
-from tactful.domain.catalog import SENSITIVE_CATEGORIES
 from tactful.domain.events import Event, EventType
 from tactful.domain.purposes import Purpose, PurposeCatalog
 from tactful.domain.subjects import AgeBand, SubjectAttributes
 from tactful.errors import FieldError, InvalidInput
 from tactful.guardrails import filters
+from tactful.guardrails.policy import DEFAULT_POLICY
 from tactful.signals import selection, weights
 
 # The consumer API's paths for each option (the endpoints live in `api/`).
@@ -93,6 +93,7 @@ def recommender_parameters(
     popular_model: str = "popularity",
     history_limit: int,
     max_k: int,
+    sensitive_categories: Iterable[str] = DEFAULT_POLICY.sensitive_codes,
 ) -> dict[str, Any]:
     """The recommenders' main parameters, options included, as a JSON-ready document.
 
@@ -101,7 +102,7 @@ def recommender_parameters(
     """
     _check_limits(history_limit=history_limit, max_k=max_k)
     catalog = _as_catalog(purposes)
-    rules = _Rules.ask(catalog)
+    rules = _Rules.ask(catalog, sensitive_categories)
     names = list(dict.fromkeys((popular_model, personal_model)))
     built = {name: _current(name, models.get(name)) for name in names}
     popular = built[popular_model][0]
@@ -173,9 +174,11 @@ class _Rules:
     off_reasons: tuple[str, ...]
     guardrails: tuple[str, ...]
     owned_types: tuple[EventType, ...]
+    # The sensitive categories the guardrail policy declares.
+    sensitive: tuple[str, ...]
 
     @classmethod
-    def ask(cls, catalog: PurposeCatalog) -> _Rules:
+    def ask(cls, catalog: PurposeCatalog, sensitive: Iterable[str] = ()) -> _Rules:
         levels = tuple(PersonalizationLevel)
         rank = {level: n for n, level in enumerate(levels)}
         codes = sorted(p.code for p in catalog)
@@ -223,6 +226,7 @@ class _Rules:
             ),
             guardrails=tuple(probe.held_back),
             owned_types=owned,
+            sensitive=tuple(sorted(sensitive)),
         )
 
     def readable(self, level: PersonalizationLevel) -> list[EventType]:
@@ -456,7 +460,7 @@ def _ranking_criteria(
 
 def _sensitive_unlocks(rules: _Rules) -> dict[str, str | None]:
     """Every sensitive category, with the purpose that opts in to it (None: no purpose does)."""
-    unlocks: dict[str, str | None] = dict.fromkeys(sorted(SENSITIVE_CATEGORIES))
+    unlocks: dict[str, str | None] = dict.fromkeys(sorted(rules.sensitive))
     for purpose in rules.catalog:
         if purpose.sensitive_category is not None:
             unlocks[purpose.sensitive_category] = purpose.code

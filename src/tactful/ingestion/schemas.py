@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from tactful.domain.catalog import SENSITIVE_CATEGORIES, Item
+from tactful.domain.catalog import Item
 from tactful.domain.events import Event, EventType
 from tactful.domain.subjects import AgeBand, Identity, Subject, SubjectAttributes
+from tactful.guardrails.policy import is_time_zone
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@\-]{0,127}$"
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -44,19 +45,9 @@ class ItemIn(_Row):
     category: Label
     provider: Annotated[str, Field(max_length=128), AfterValidator(_clean_text)] = "unknown"
     tags: list[Label] = Field(default_factory=list, max_length=50)
-    sensitive: list[str] = Field(default_factory=list, max_length=len(SENSITIVE_CATEGORIES))
+    # Checked against the guardrail policy's categories by the service, which knows it.
+    sensitive: list[Label] = Field(default_factory=list, max_length=50)
     editorial: bool = False
-
-    @field_validator("sensitive")
-    @classmethod
-    def _known_sensitive(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - SENSITIVE_CATEGORIES)
-        if unknown:
-            raise ValueError(
-                f"unknown sensitive category {unknown[0]!r}; known: "
-                + ", ".join(sorted(SENSITIVE_CATEGORIES))
-            )
-        return value
 
     def to_domain(self) -> Item:
         return Item(
@@ -70,10 +61,17 @@ class ItemIn(_Row):
         )
 
 
+def _iana_zone(value: str) -> str:
+    if not is_time_zone(value):
+        raise ValueError(f"unknown IANA time zone {value!r} (for example Europe/Paris)")
+    return value
+
+
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,255}$"
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()\-]{3,30}$"
 Email = Annotated[str, Field(max_length=320, pattern=EMAIL_PATTERN)]
 Phone = Annotated[str, Field(max_length=32, pattern=PHONE_PATTERN)]
+TimeZone = Annotated[str, Field(max_length=64), AfterValidator(_iana_zone)]
 PersonName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_text)]
 
 
@@ -83,6 +81,7 @@ class SubjectIn(_Row):
     region: Label | None = None
     gender: Label | None = None
     occupation: Label | None = None
+    time_zone: TimeZone | None = None
     # Identifying fields: stored sealed under the subject's own key; any one given replaces
     # all three, none given leaves what is stored.
     email: Email | None = None
@@ -98,6 +97,7 @@ class SubjectIn(_Row):
                 region=self.region,
                 gender=self.gender,
                 occupation=self.occupation,
+                time_zone=self.time_zone,
             ),
             None if identity.empty else identity,
         )

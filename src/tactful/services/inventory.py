@@ -68,6 +68,7 @@ def subject_inventory(
             ("region", attributes.region),
             ("gender", attributes.gender),
             ("occupation", attributes.occupation),
+            ("time_zone", attributes.time_zone),
         )
         if value is not None
     }

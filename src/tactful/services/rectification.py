@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tactful.domain.subjects import AgeBand, Identity
 from tactful.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
-from tactful.ingestion.schemas import ID_PATTERN, Email, Label, PersonName, Phone
+from tactful.ingestion.schemas import ID_PATTERN, Email, Label, PersonName, Phone, TimeZone
 from tactful.storage import subject_data as data
 from tactful.storage.identity import put_identities, sealed_identity
 from tactful.storage.receipts import lock_subject
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 MAX_EVENT_IDS = 1000
 MAX_PAGE = 200
-ATTRIBUTE_FIELDS = ("age_band", "region", "gender", "occupation")
+ATTRIBUTE_FIELDS = ("age_band", "region", "gender", "occupation", "time_zone")
 IDENTITY_FIELDS = ("email", "name", "phone")
 CHANNELS = ("consumer", "operator", "cli")
 _NO_IDENTITY: dict[str, str | None] = dict.fromkeys(IDENTITY_FIELDS)
@@ -57,6 +57,7 @@ class ProfileChange(BaseModel):
     region: Label | None = None
     gender: Label | None = None
     occupation: Label | None = None
+    time_zone: TimeZone | None = None
     email: Email | None = None
     name: PersonName | None = None
     phone: Phone | None = None

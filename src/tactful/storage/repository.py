@@ -115,7 +115,7 @@ def _hot_sql(param: str, json: str) -> _HotSQL:
         # The subject, its attributes and its whole consent ledger in one round trip; a
         # subject with no choices yet comes back as one row with NULL ledger columns.
         subject_ledger=(
-            "SELECT a.age_band, a.region, a.gender, a.occupation, c.purpose, c.status,"
+            "SELECT a.age_band, a.region, a.gender, a.occupation, a.time_zone, c.purpose, c.status,"
             " c.notice_version, c.method, c.recorded_at, c.sequence"
             " FROM subjects s"
             " LEFT OUTER JOIN subject_attributes a ON a.subject_id = s.subject_id"
@@ -295,6 +295,7 @@ class Store:
                 "region": s.attributes.region,
                 "gender": s.attributes.gender,
                 "occupation": s.attributes.occupation,
+                "time_zone": s.attributes.time_zone,
                 "updated_at": now,
             }
             for s in batch
@@ -317,6 +318,7 @@ class Store:
                 region=row.region,
                 gender=row.gender,
                 occupation=row.occupation,
+                time_zone=row.time_zone,
             ),
         )
 
@@ -331,7 +333,7 @@ class Store:
         rows = _execute(conn, hot.subject_ledger, (subject_id,)).fetchall()
         if not rows:
             return None
-        age_band, region, gender, occupation = rows[0][:4]
+        age_band, region, gender, occupation, time_zone = rows[0][:5]
         subject = Subject(
             subject_id=subject_id,
             attributes=SubjectAttributes(
@@ -339,9 +341,10 @@ class Store:
                 region=region,
                 gender=gender,
                 occupation=occupation,
+                time_zone=time_zone,
             ),
         )
-        consents = [consent_record(subject_id, *row[4:]) for row in rows if row[9] is not None]
+        consents = [consent_record(subject_id, *row[5:]) for row in rows if row[10] is not None]
         return subject, consents
 
     def count(self, conn: Connection, table: str) -> int:

@@ -14,6 +14,9 @@ from tactful.storage import tables as t
 # Every table holding rows about one subject, child tables first. Deleting the `subjects`
 # row would cascade to them all; they are deleted one by one to count what went.
 SUBJECT_TABLES = (
+    t.message_gate,
+    t.messages,
+    t.protections,
     t.feedback,
     t.suppressions,
     t.complaints,

@@ -39,6 +39,7 @@ def subject_row(conn: Connection, subject_id: str) -> dict[str, Any] | None:
             a.region,
             a.gender,
             a.occupation,
+            a.time_zone,
             a.updated_at,
             t.subject_identity.c.updated_at.label("identity_updated_at"),
         )
@@ -54,6 +55,7 @@ def subject_row(conn: Connection, subject_id: str) -> dict[str, Any] | None:
             "region": row.region,
             "gender": row.gender,
             "occupation": row.occupation,
+            "time_zone": row.time_zone,
         },
         "attributes_updated_at": _iso(row.updated_at),
         "identity_updated_at": _iso(row.identity_updated_at),
@@ -259,9 +261,9 @@ def delete_item_events(conn: Connection, subject_id: str, item_id: str) -> int:
 def put_attributes(
     conn: Connection, subject_id: str, values: Mapping[str, str | None], now: datetime
 ) -> None:
-    """Write the subject's four attributes (the row is created if the subject has none)."""
+    """Write the subject's attributes (the row is created if the subject has none)."""
     a = t.subject_attributes
-    row = {k: values.get(k) for k in ("age_band", "region", "gender", "occupation")}
+    row = {k: values.get(k) for k in ("age_band", "region", "gender", "occupation", "time_zone")}
     changed = conn.execute(
         update(a).where(a.c.subject_id == subject_id).values(**row, updated_at=now)
     )

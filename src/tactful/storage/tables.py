@@ -90,6 +90,8 @@ subject_attributes = Table(
     Column("region", String(64)),
     Column("gender", String(32)),
     Column("occupation", String(64)),
+    # IANA zone name; quiet hours are kept in it (absent: the policy's default zone).
+    Column("time_zone", String(64)),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 
@@ -358,4 +360,57 @@ feedback = Table(
     Column("kind", String(16), primary_key=True),
     Column("target", String(128), primary_key=True),
     Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# The person's protections: a self-exclusion from a category (until `ends_at`, or until a
+# lift takes effect), or their flag that they are vulnerable (category "").
+protections = Table(
+    "protections",
+    metadata,
+    _subject_id(primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("category", String(64), primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("ends_at", UTCDateTime()),
+    Column("lift_requested_at", UTCDateTime()),
+)
+
+# Campaigns messages belong to: what they offer and whether their audience comes from
+# profiling (which a minor, or anyone without profiling consent, never gets).
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("campaign_id", String(128), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("category", String(64)),
+    Column("profiled", Boolean, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Every messaging decision, send or hold, with its reasons; engagement reported later
+# tells fatigue apart from interest.
+messages = Table(
+    "messages",
+    metadata,
+    Column("message_id", Uuid, primary_key=True),
+    _subject_id(),
+    Column("channel", String(8), nullable=False),
+    Column("campaign_id", String(128), nullable=False),
+    Column("outcome", String(8), nullable=False),
+    Column("record", JSONType, nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=False),
+    Column("engagement", String(16)),
+    Column("engaged_at", UTCDateTime()),
+    # SHA-256 of the one-click unsubscribe token of a sent email (the token is never kept).
+    Column("unsubscribe_hash", String(64), unique=True),
+    Index("ix_messages_subject_decided", "subject_id", "decided_at"),
+)
+
+# One row per person messaged: the messaging decision locks it first, so that concurrent
+# decisions for one person are counted against the caps one after the other.
+message_gate = Table(
+    "message_gate",
+    metadata,
+    _subject_id(primary_key=True),
+    Column("last_decided_at", UTCDateTime(), nullable=False),
 )
