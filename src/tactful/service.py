@@ -44,11 +44,12 @@ from tactful.evaluation.tuning import tune as tune_model
 from tactful.explanations.parameters import ModelInfo, recommender_parameters
 from tactful.explanations.why import why_decision, why_item
 from tactful.guardrails.filters import CatalogMasks
-from tactful.guardrails.policy import load_policy
+from tactful.guardrails.policy import Channel, load_policy
 from tactful.ingestion.batches import parse_rows, reject_unknown
 from tactful.ingestion.consents import ConsentChangeIn
 from tactful.ingestion.minimisation import minimise
 from tactful.ingestion.schemas import ID_PATTERN, EventIn, ItemIn, SubjectIn
+from tactful.messaging.rules import ALL_CHANNELS
 from tactful.pipeline.decide import DecisionContext, DecisionRequest, decide
 from tactful.pipeline.models import ModelHandle
 from tactful.pipeline.surfaces import category_columns, surface_rankers
@@ -59,7 +60,9 @@ from tactful.services.consents import Choice, ConsentService, Outcome
 from tactful.services.erasure import ErasureService
 from tactful.services.identity import SubjectCipher, load_master_key
 from tactful.services.inventory import subject_inventory
+from tactful.services.messaging import MessagingService
 from tactful.services.notices import NoticeRegistry, notice_from
+from tactful.services.protections import ProtectionService
 from tactful.services.retention import run_retention
 from tactful.services.rights import request_view
 from tactful.services.tokens import SubjectTokens
@@ -154,6 +157,8 @@ class Tactful:
             settings.rights_request_days,
             self.retrain_current,
         )
+        self.messaging = MessagingService(self)
+        self.protections = ProtectionService(self)
         # An erasure a stopped process left half done is finished before anything else.
         self.erasure.resume()
         self._lock = threading.Lock()
@@ -509,7 +514,8 @@ class Tactful:
                 )
 
             models = [m for m in (popular, personal) if m is not None]
-            unwanted = self.store.exclusions(conn, subject_id)
+            now = self.clock()
+            unwanted = self.store.exclusions(conn, subject_id, now)
             ranker = self.rankers.get(surface)
             ctx = DecisionContext(
                 subject,
@@ -638,8 +644,9 @@ class Tactful:
 
     # -- the person's own controls ----------------------------------------------------
     def give_feedback(self, subject_id: str, kind: str, target: str) -> dict[str, Any]:
-        """ "Not interested" in an item, or "show less like this" for a category; effective
-        on the very next decision. Giving it twice changes nothing."""
+        """ "Not interested" in an item, "show less like this" for a category, or "too many
+        messages" for a channel; effective on the very next decision or message. Giving it
+        twice changes nothing."""
         self._valid_subject_id(subject_id)
         with self.store.transaction() as conn:
             self._subject(conn, subject_id)
@@ -673,10 +680,16 @@ class Tactful:
                     "Unknown category.",
                     [FieldError("category", f"no category {target!r} in the catalog")],
                 )
+        elif kind == "fewer_messages":
+            if target != ALL_CHANNELS and target not in set(Channel):
+                raise InvalidInput(
+                    "Unknown channel.",
+                    [FieldError("channel", "must be email, sms, push or all")],
+                )
         else:
             raise InvalidInput(
                 "Unknown feedback.",
-                [FieldError("kind", "must be not_interested or less_like_this")],
+                [FieldError("kind", "must be not_interested, less_like_this or fewer_messages")],
             )
 
     # -- rights requests ------------------------------------------------------------

@@ -24,7 +24,9 @@ from tactful.api.routes import (
     ingest,
     keys,
     me,
+    messages,
     models,
+    protections,
     rights,
     transparency,
 )
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
         audit,
         keys,
         feedback,
+        messages,
+        protections,
     ):
         app.include_router(module.router)
     # Inside the body limit: the lane answers only what the route would answer alike.

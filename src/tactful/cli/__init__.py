@@ -10,7 +10,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tactful.cli import auditing, complaints, consenting, copylint, erasure, keys, rights
+from tactful.cli import (
+    auditing,
+    complaints,
+    consenting,
+    copylint,
+    erasure,
+    keys,
+    messaging,
+    protections,
+    rights,
+)
 from tactful.cli.common import DataDir, console, err_console, fail, progress, settings_for
 from tactful.errors import TactfulError
 from tactful.settings import Settings
@@ -24,7 +34,7 @@ app = typer.Typer(
 import_app = typer.Typer(help="Import items, subjects, events or a MovieLens dataset.")
 app.add_typer(import_app, name="import")
 consenting.register(app)
-for _module in (rights, erasure, complaints, auditing, keys, copylint):
+for _module in (rights, erasure, complaints, auditing, keys, copylint, messaging, protections):
     _module.register(app)
 
 

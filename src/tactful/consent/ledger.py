@@ -29,6 +29,8 @@ class ConsentMethod(StrEnum):
     IMPORT = "import"
     GPC = "gpc"
     TCF = "tcf"
+    # A one-click unsubscribe link of a message (RFC 8058).
+    UNSUBSCRIBE = "unsubscribe"
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,10 +123,12 @@ def _hot_sql(param: str, json: str) -> _HotSQL:
             f" WHERE s.subject_id = {p} ORDER BY c.sequence"
         ),
         # Everything the person asked not to see, in one round trip: reported items, items
-        # they are not interested in, categories they want less of.
+        # they are not interested in, categories they want less of, fewer messages, and
+        # their protections (self-exclusions, vulnerability) with when each ends.
         suppressed=(
-            f"SELECT 'reported', item_id FROM suppressions WHERE subject_id = {p}"
-            f" UNION ALL SELECT kind, target FROM feedback WHERE subject_id = {p}"
+            f"SELECT 'reported', item_id, NULL FROM suppressions WHERE subject_id = {p}"
+            f" UNION ALL SELECT kind, target, NULL FROM feedback WHERE subject_id = {p}"
+            f" UNION ALL SELECT kind, category, ends_at FROM protections WHERE subject_id = {p}"
         ),
         insert_decision=(
             "INSERT INTO decisions (decision_id, subject_id, surface, level, model_name,"
@@ -158,6 +160,12 @@ class ModelVersion:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _utc(value: datetime | str) -> datetime:
+    """A timestamp as the Core reads it: SQLite's raw cursor gives text, without a zone."""
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def _execute(conn: Connection, sql: str, params: tuple[Any, ...]) -> Any:
@@ -409,26 +417,36 @@ class Store:
             for kind, occurred_at, item_id, value in rows
         ]
 
-    def exclusions(self, conn: Connection, subject_id: str) -> dict[str, frozenset[str]]:
-        """What the person asked not to see: `reported` and `not_interested` items,
-        `less_like_this` categories (see `storage.feedback`)."""
+    def exclusions(
+        self, conn: Connection, subject_id: str, now: datetime
+    ) -> dict[str, frozenset[str]]:
+        """What the person asked for, by kind: `reported` and `not_interested` items,
+        `less_like_this` categories, `fewer_messages` channels (see `storage.feedback`),
+        and their protections in force at `now`: `self_exclusion` categories and
+        `vulnerable` (holding "") (see `tables.protections`)."""
         hot = _HOT.get(conn.dialect.name)
         if hot is None:
-            rows: list[tuple[str, str]] = [
-                ("reported", i) for i in suppressed_items(conn, subject_id)
+            rows: list[tuple[str, str, Any]] = [
+                ("reported", i, None) for i in suppressed_items(conn, subject_id)
+            ]
+            f, pr = t.feedback.c, t.protections.c
+            rows += [
+                (r.kind, r.target, None)
+                for r in conn.execute(select(f.kind, f.target).where(f.subject_id == subject_id))
             ]
             rows += [
-                (r.kind, r.target)
+                (r.kind, r.category, r.ends_at)
                 for r in conn.execute(
-                    select(t.feedback.c.kind, t.feedback.c.target).where(
-                        t.feedback.c.subject_id == subject_id
-                    )
+                    select(pr.kind, pr.category, pr.ends_at).where(pr.subject_id == subject_id)
                 )
             ]
         else:
-            rows = _execute(conn, hot.suppressed, (subject_id, subject_id)).fetchall()
+            params = (subject_id, subject_id, subject_id)
+            rows = _execute(conn, hot.suppressed, params).fetchall()
         found: dict[str, set[str]] = {}
-        for kind, target in rows:
+        for kind, target, ends_at in rows:
+            if ends_at is not None and _utc(ends_at) <= now:
+                continue
             found.setdefault(kind, set()).add(target)
         return {kind: frozenset(targets) for kind, targets in found.items()}
 

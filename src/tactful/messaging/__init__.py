@@ -1,0 +1,1 @@
+"""Messaging decisions: whether one outgoing message may be sent now, and why (or why not)."""
