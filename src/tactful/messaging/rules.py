@@ -1,23 +1,73 @@
 """decide_message(): consent, protections, caps, quiet hours, fatigue and copy, for one message.
 
 Pure: the caller hands over everything the rules read (the person's consent state, their
-protections and recent messages, the policy) and stores the answer.
+protections and recent messages, the policy) and stores the answer. Every rule is asked every
+time, in a fixed order, so a hold names each reason at once.
+
+`retry_after` is given only when every failed rule is one that time alone clears (caps,
+"too many messages", fatigue, quiet hours): it is the first moment at which all of them pass
+together if nothing else happens meanwhile (no message sent, no engagement), found by asking
+those rules again at each candidate moment. A moment that clears the caps but falls in quiet
+hours therefore moves on to the end of quiet hours; one at which an unanswered message has
+just become "ignored" moves on to where fatigue allows. A hold no waiting lifts (no consent,
+a cap of 0, bad copy) has none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from tactful.consent.ledger import ConsentState
 from tactful.consent.levels import PersonalizationLevel
 from tactful.domain.subjects import Subject
-from tactful.guardrails.copy import CopyFacts, Finding
+from tactful.errors import InvalidInput
+from tactful.guardrails.copy import MAX_COPY_CHARS, CopyFacts, Finding, check_copy
 from tactful.guardrails.policy import Channel, GuardrailPolicy
+from tactful.messaging.categories import category_names, sensitive_codes_of
+from tactful.messaging.frequency import cap_verdict, fatigue_verdict, fewer_messages_verdict
+from tactful.messaging.quiet import Zone, quiet_verdict, subject_zone
+from tactful.messaging.verdict import Verdict, as_utc
+
+__all__ = [
+    "ALL_CHANNELS",
+    "AUTOMATED_LABEL",
+    "CHECK_ORDER",
+    "GENERATED_LABEL",
+    "Campaign",
+    "Check",
+    "MessageContext",
+    "MessageDecision",
+    "MessageRequest",
+    "PastMessage",
+    "decide_message",
+]
 
 ALL_CHANNELS = "all"
+
+# The rules, in the order they are asked and listed.
+CHECK_ORDER = (
+    "channel",
+    "consent",
+    "profiling",
+    "sensitive_category",
+    "self_exclusion",
+    "vulnerability",
+    "cap",
+    "fewer_messages",
+    "fatigue",
+    "quiet_hours",
+    "copy",
+)
+# The visible label of every message (AI Act Art. 50), and the sentence added when a model
+# wrote the text.
+AUTOMATED_LABEL = "Sent to you by an automated marketing system."
+GENERATED_LABEL = "Its text was written by AI."
+# A search for `retry_after` that has not settled after this many candidate moments gives up
+# (None); real policies settle in two or three.
+_RETRY_ROUNDS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,10 +149,217 @@ class MessageDecision:
     # For a hold that only time clears (caps, quiet hours, fatigue): the earliest moment
     # it could clear; None otherwise.
     retry_after: datetime | None
+    # The copy was written by a model: said in the disclosure.
+    generated: bool = False
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The detail of every failed check, in check order."""
+        return tuple(c.detail for c in self.checks if not c.passed)
+
+    @property
+    def disclosure(self) -> dict[str, Any]:
+        label = f"{AUTOMATED_LABEL} {GENERATED_LABEL}" if self.generated else AUTOMATED_LABEL
+        return {"automated": True, "label": label, "generated_content": self.generated}
 
     def as_dict(self) -> dict[str, Any]:
-        raise NotImplementedError
+        return {
+            "decision": "send" if self.send else "hold",
+            "checks": [c.as_dict() for c in self.checks],
+            "reasons": list(self.reasons),
+            "copy_findings": [f.as_dict() for f in self.findings],
+            "time_zone": self.time_zone,
+            "time_zone_defaulted": self.time_zone_defaulted,
+            "retry_after": None if self.retry_after is None else self.retry_after.isoformat(),
+            "disclosure": self.disclosure,
+        }
 
 
 def decide_message(request: MessageRequest, ctx: MessageContext) -> MessageDecision:
-    raise NotImplementedError
+    """Send or hold one message, with every rule's answer and, for a hold only time lifts,
+    when to try again. Times may be naive (taken as UTC) or in any zone."""
+    now = as_utc(request.now)
+    sent = tuple(replace(m, sent_at=as_utc(m.sent_at)) for m in ctx.sent)
+    zone = subject_zone(ctx.subject.attributes, ctx.policy.messaging)
+    copy, findings = _copy(request, ctx.policy)
+    verdicts = (
+        _channel(request, ctx),
+        _consent(request, ctx),
+        _profiling(request, ctx),
+        _sensitive(request, ctx),
+        _self_exclusion(request, ctx),
+        _vulnerability(request, ctx),
+        *_timed(request, ctx, sent, zone, now),
+        copy,
+    )
+    failed = [v for v in verdicts if not v.passed]
+    return MessageDecision(
+        send=not failed,
+        checks=tuple(Check(v.name, v.passed, v.detail) for v in verdicts),
+        findings=findings,
+        time_zone=zone.name,
+        time_zone_defaulted=zone.defaulted,
+        retry_after=_retry_after(request, ctx, sent, zone, failed),
+        generated=request.generated,
+    )
+
+
+def _timed(
+    request: MessageRequest,
+    ctx: MessageContext,
+    sent: Sequence[PastMessage],
+    zone: Zone,
+    at: datetime,
+) -> tuple[Verdict, Verdict, Verdict, Verdict]:
+    """The rules whose answer depends on the moment asked: caps, fewer messages, fatigue,
+    quiet hours."""
+    policy = ctx.policy.messaging
+    return (
+        cap_verdict(policy, request.channel, sent, at),
+        fewer_messages_verdict(policy, request.channel, ctx.fewer_messages, sent, at),
+        fatigue_verdict(policy.fatigue, sent, at),
+        quiet_verdict(policy, zone, at),
+    )
+
+
+def _retry_after(
+    request: MessageRequest,
+    ctx: MessageContext,
+    sent: Sequence[PastMessage],
+    zone: Zone,
+    failed: Sequence[Verdict],
+) -> datetime | None:
+    """The first moment every time-bound hold passes together (see the module docstring)."""
+    if not failed:
+        return None
+    for _ in range(_RETRY_ROUNDS):
+        if any(not v.time_bound or v.clears_at is None for v in failed):
+            return None
+        at = max(v.clears_at for v in failed if v.clears_at is not None)
+        failed = [v for v in _timed(request, ctx, sent, zone, at) if not v.passed]
+        if not failed:
+            return at
+    return None
+
+
+def _channel(request: MessageRequest, ctx: MessageContext) -> Verdict:
+    configured = ctx.policy.messaging.channels.get(request.channel)
+    if configured is None:
+        return Verdict("channel", False, "No purpose is configured for this channel.")
+    return Verdict(
+        "channel", True, f"The {request.channel} channel needs consent to {configured.purpose}."
+    )
+
+
+def _consent(request: MessageRequest, ctx: MessageContext) -> Verdict:
+    configured = ctx.policy.messaging.channels.get(request.channel)
+    if configured is None:
+        return Verdict(
+            "consent", False, "No consent can cover this channel: it has no purpose configured."
+        )
+    purpose = configured.purpose
+    if ctx.state.is_granted(purpose):
+        return Verdict("consent", True, f"Consent to {purpose} is given.")
+    record = ctx.state.choices.get(purpose)
+    if record is None:
+        why = f"No consent to {purpose} has been given."
+    elif purpose in ctx.state.stale:
+        why = f"Consent to {purpose} was given to an older notice and must be asked again."
+    else:
+        why = f"Consent to {purpose} is {record.status.value}."
+    return Verdict("consent", False, why)
+
+
+def _profiling(request: MessageRequest, ctx: MessageContext) -> Verdict:
+    if not request.campaign.profiled:
+        return Verdict("profiling", True, "Not a profiled campaign.")
+    if ctx.subject.attributes.is_minor:
+        return Verdict(
+            "profiling",
+            False,
+            "A minor never gets a profiling-based message (DSA Art. 28); "
+            "this campaign's audience was chosen by profiling.",
+        )
+    if ctx.level is PersonalizationLevel.OFF:
+        return Verdict(
+            "profiling",
+            False,
+            "Personalization is off for this person, so no profiling-based message; "
+            "this campaign's audience was chosen by profiling.",
+        )
+    return Verdict("profiling", True, f"A profiled campaign; personalization is {ctx.level.value}.")
+
+
+def _titles(ctx: MessageContext, codes: frozenset[str]) -> str:
+    return ", ".join(ctx.policy.title_of(c) for c in sorted(codes))
+
+
+def _sensitive(request: MessageRequest, ctx: MessageContext) -> Verdict:
+    codes = sensitive_codes_of(ctx.policy, request.campaign.category)
+    if not codes:
+        return Verdict("sensitive_category", True, "Not a sensitive category.")
+    missing = codes - ctx.opted_in_sensitive
+    if missing:
+        return Verdict(
+            "sensitive_category",
+            False,
+            f"The campaign is about a sensitive category ({_titles(ctx, missing)}) "
+            "the person did not opt in to.",
+        )
+    return Verdict(
+        "sensitive_category",
+        True,
+        f"The person opted in to the sensitive category ({_titles(ctx, codes)}).",
+    )
+
+
+def _self_exclusion(request: MessageRequest, ctx: MessageContext) -> Verdict:
+    excluded = category_names(ctx.policy, request.campaign.category) & ctx.self_excluded
+    if excluded:
+        return Verdict(
+            "self_exclusion",
+            False,
+            f"The person excluded themselves from {_titles(ctx, excluded)}.",
+        )
+    return Verdict("self_exclusion", True, "No self-exclusion covers this campaign.")
+
+
+def _vulnerability(request: MessageRequest, ctx: MessageContext) -> Verdict:
+    if not ctx.vulnerable:
+        return Verdict("vulnerability", True, "The person has not flagged vulnerability.")
+    harmful = category_names(ctx.policy, request.campaign.category) & frozenset(
+        ctx.policy.protection.harm_prone
+    )
+    if harmful:
+        return Verdict(
+            "vulnerability",
+            False,
+            f"The person flagged vulnerability and {_titles(ctx, harmful)} is marked "
+            "harm-prone: never pushed to them.",
+        )
+    return Verdict(
+        "vulnerability",
+        True,
+        "The person flagged vulnerability; this campaign is not in a harm-prone category.",
+    )
+
+
+def _copy(request: MessageRequest, policy: GuardrailPolicy) -> tuple[Verdict, tuple[Finding, ...]]:
+    text = request.copy
+    if not text.strip():
+        return Verdict("copy", False, "The copy is empty."), ()
+    if len(text) > MAX_COPY_CHARS:
+        return Verdict("copy", False, f"The copy is longer than {MAX_COPY_CHARS:,} characters."), ()
+    try:
+        findings = tuple(check_copy(text, facts=request.facts))
+    except InvalidInput as exc:
+        return Verdict("copy", False, f"The copy cannot be checked: {exc}"), ()
+    if not findings:
+        return Verdict("copy", True, "No manipulative pattern found in the copy."), ()
+    patterns = ", ".join(sorted({f.pattern.value.replace("_", " ") for f in findings}))
+    found = f"{len(findings)} manipulative {'passage' if len(findings) == 1 else 'passages'}"
+    if policy.messaging.copy_check == "block":
+        return Verdict("copy", False, f"The copy has {found} ({patterns})."), findings
+    return Verdict(
+        "copy", True, f"The copy has {found} ({patterns}), flagged but not blocked."
+    ), findings
