@@ -55,6 +55,9 @@ class AuditAction(StrEnum):
     COMPLAINT_FILED = "complaint.filed"
     COMPLAINT_UPDATED = "complaint.updated"
     COMPLAINT_RESOLVED = "complaint.resolved"
+    PROTECTION_ADDED = "protection.added"
+    PROTECTION_EXTENDED = "protection.extended"
+    PROTECTION_LIFTED = "protection.lifted"
     RETENTION_RUN = "retention.run"
     AUDIT_CHECKPOINT = "audit.checkpoint"
 
