@@ -12,8 +12,15 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-# Documents anyone may read (see `routes.transparency`).
-PUBLIC_PATHS = ("/v1/notice", "/v1/transparency/", "/v1/receipts/verify", "/v1/schemas/")
+# Documents anyone may read (see `routes.transparency`), and one-click unsubscribe links
+# (the random token in the path is the capability; see `routes.messages`).
+PUBLIC_PATHS = (
+    "/v1/notice",
+    "/v1/transparency/",
+    "/v1/receipts/verify",
+    "/v1/schemas/",
+    "/v1/unsubscribe/",
+)
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",

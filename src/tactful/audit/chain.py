@@ -59,6 +59,7 @@ class AuditAction(StrEnum):
     PROTECTION_EXTENDED = "protection.extended"
     PROTECTION_LIFTED = "protection.lifted"
     RETENTION_RUN = "retention.run"
+    CAMPAIGN_ADDED = "campaign.added"
     AUDIT_CHECKPOINT = "audit.checkpoint"
 
 
