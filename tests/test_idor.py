@@ -59,7 +59,10 @@ class People:
                 "event_id": str(event),
                 "request_id": str(request),
                 "key_id": "bootstrap",
+                "category": "gambling",
             }
+        # Bob's exclusion without an end: only he can lift it.
+        service.protections.self_exclude("bob", "gambling", None)
 
     def token(self, who: str) -> str:
         token: str = self.service.issue_token(who)["token"]
@@ -97,10 +100,31 @@ CONSUMER_WITH_IDS = {
 }
 
 
+# Consumer paths whose id names something of the token's own subject (not a resource that
+# could be another person's): acting on them touches nobody else's.
+CONSUMER_OWN_ACTIONS = {"/v1/me/self-exclusions/{category}/lift"}
+
+
 def test_every_consumer_path_with_an_id_is_covered(people: tuple[TestClient, People]) -> None:
     client, _ = people
     with_ids = {p for _, p in _operations(client) if p.startswith("/v1/me") and "{" in p}
-    assert with_ids == CONSUMER_WITH_IDS
+    assert with_ids == CONSUMER_WITH_IDS | CONSUMER_OWN_ACTIONS
+
+
+def test_lifting_a_category_touches_only_the_persons_own_exclusion(
+    people: tuple[TestClient, People],
+) -> None:
+    client, folks = people
+    alice = {"Authorization": f"Bearer {folks.token('alice')}"}
+    before = folks.service.protections.of("bob")["self_exclusions"]
+    lifted = client.post(
+        _fill("/v1/me/self-exclusions/{category}/lift", folks.ids["bob"]), headers=alice
+    )
+    assert lifted.status_code == 404, lifted.text
+    assert lifted.headers["content-type"].startswith("application/problem+json")
+    assert folks.service.protections.of("bob")["self_exclusions"] == before
+    assert before[0]["status"] == "in_force"
+    assert folks.service.protections.of("alice")["self_exclusions"] == []
 
 
 @pytest.mark.parametrize("path", sorted(CONSUMER_WITH_IDS))

@@ -15,6 +15,7 @@ import pytest
 
 from tactful.candidates.base import History, Interactions, Recommender
 from tactful.candidates.registry import RECOMMENDERS, build
+from tactful.domain.catalog import Item
 from tactful.domain.events import EventType
 from tactful.domain.purposes import (
     DEFAULT_PURPOSES,
@@ -292,9 +293,36 @@ def test_ranking_criteria_follow_the_pipeline_order() -> None:
 
 def test_guardrails_are_the_filters_apply_filters_counts() -> None:
     probe = apply_filters(CatalogMasks.build(("x",), {}), {"x": 0}, frozenset(), ())
+    # Every rule made to hold something back: one item per rule.
+    items = {
+        "reported": Item("reported", "R", "books"),
+        "unwanted": Item("unwanted", "U", "books"),
+        "betting": Item("betting", "B", "betting_lottery", sensitive=frozenset({"gambling"})),
+        "wine": Item("wine", "W", "wine_spirits", sensitive=frozenset({"alcohol"})),
+    }
+    ids = tuple(items)
+    everything = apply_filters(
+        CatalogMasks.build(ids, items),
+        {i: n for n, i in enumerate(ids)},
+        frozenset({"gambling", "alcohol"}),
+        (),
+        reported=("reported",),
+        not_interested=("unwanted",),
+        self_excluded=frozenset({"gambling"}),
+        harm_prone=frozenset({"alcohol"}),
+    )
+    assert set(everything.held_back) - set(probe.held_back) == {
+        "self_excluded",
+        "vulnerability",
+        "reported_by_you",
+        "not_interested",
+    }
     doc = document()
-    assert [g["guardrail"] for g in doc["guardrails"]] == list(probe.held_back)
-    assert set(probe.held_back) <= set(GUARDRAIL_WORDS)
+    listed = [g["guardrail"] for g in doc["guardrails"]]
+    assert listed[: len(probe.held_back)] == list(probe.held_back)
+    assert set(listed) == set(everything.held_back) <= set(GUARDRAIL_WORDS)
+    excluded = next(g for g in doc["guardrails"] if g["guardrail"] == "self_excluded")
+    assert "gambling, alcohol" in excluded["text"]
     owned = next(g for g in doc["guardrails"] if g["guardrail"] == "already_purchased")
     assert "bought or rated" in owned["text"]
     sensitive = next(g for g in doc["guardrails"] if g["guardrail"] == "sensitive_category")

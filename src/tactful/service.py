@@ -118,6 +118,7 @@ class Tactful:
         # Checked before anything is opened: a bad configuration stops the start cleanly.
         self.rankers = surface_rankers(settings.surface_rerankers)
         self.guardrails = load_policy(settings.guardrails_file)
+        self._harm_prone = frozenset(self.guardrails.protection.harm_prone)
         self.store = store or Store.open(settings.resolved_database_url)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.signer = ReceiptSigner.load_or_create(
@@ -485,8 +486,21 @@ class Tactful:
         return view | outcome.extra
 
     # -- decisions --------------------------------------------------------------------
-    def recommend(self, subject_id: str, k: int = 10, surface: str = "home") -> dict[str, Any]:
+    def recommend(
+        self,
+        subject_id: str,
+        k: int = 10,
+        surface: str = "home",
+        pinned: Sequence[str] = (),
+    ) -> dict[str, Any]:
         errors = []
+        if len(pinned) > self.settings.max_k:
+            errors.append(FieldError("pin", f"at most {self.settings.max_k} pinned items"))
+        errors += [
+            FieldError(f"pin.{n}", "not a valid item id")
+            for n, item_id in enumerate(pinned)
+            if not re.match(ID_PATTERN, item_id)
+        ]
         if not 1 <= k <= self.settings.max_k:
             errors.append(FieldError("k", f"must be between 1 and {self.settings.max_k}"))
         if not re.match(SURFACE_PATTERN, surface):
@@ -533,8 +547,12 @@ class Tactful:
                 else {},
                 unwanted.get("not_interested", frozenset()),
                 unwanted.get("less_like_this", frozenset()),
+                unwanted.get("self_exclusion", frozenset()),
+                "vulnerable" in unwanted,
+                self._harm_prone,
             )
-            record = decide(DecisionRequest(subject_id, k, surface, self.clock()), ctx)
+            request = DecisionRequest(subject_id, k, surface, now, tuple(pinned))
+            record = decide(request, ctx)
             body = record.as_dict()
             self.store.add_decision(conn, body)
         return body
@@ -800,7 +818,7 @@ class Tactful:
             popular_model=POPULARITY,
             history_limit=self.settings.history_limit,
             max_k=self.settings.max_k,
-            sensitive_categories=self.guardrails.sensitive_codes,
+            guardrails=self.guardrails,
         )
         # How each surface orders the list after the guardrails (DSA Art. 27 main parameter).
         parameters["surfaces"] = {

@@ -26,7 +26,7 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _day(iso: str | None) -> str:
-    return "no end" if iso is None else iso[:16].replace("T", " ")
+    return "no end" if iso is None else iso[:16].replace("T", " ") + " UTC"
 
 
 def _print(view: dict[str, Any], subject_id: str) -> None:

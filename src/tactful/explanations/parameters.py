@@ -32,7 +32,7 @@ from tactful.domain.purposes import Purpose, PurposeCatalog
 from tactful.domain.subjects import AgeBand, SubjectAttributes
 from tactful.errors import FieldError, InvalidInput
 from tactful.guardrails import filters
-from tactful.guardrails.policy import DEFAULT_POLICY
+from tactful.guardrails.policy import DEFAULT_POLICY, GuardrailPolicy
 from tactful.signals import selection, weights
 
 # The consumer API's paths for each option (the endpoints live in `api/`).
@@ -64,8 +64,16 @@ GUARDRAIL_WORDS: Mapping[str, str] = MappingProxyType(
         "in to every sensitive category the item belongs to.",
         "already_purchased": "Items you already {owned}, as far as the signals your choices "
         "let the decision read show it.",
+        "self_excluded": "Items in a category you excluded yourself from ({self_excludable}), "
+        "by every path: recommendations, editor's picks, items the shop pins, and messages.",
+        "vulnerability": "If you told us you are vulnerable: items in a harm-prone category "
+        "({harm_prone}), whatever else you chose.",
+        "reported_by_you": "Items you reported in a complaint.",
+        "not_interested": "Items you said you are not interested in.",
     }
 )
+# Guardrails that hold something back only for people who asked for them.
+_PERSONAL_GUARDRAILS = ("self_excluded", "vulnerability", "reported_by_you", "not_interested")
 
 _NUMBER_WORDS = {2: "twice", 3: "three times", 4: "four times", 5: "five times", 6: "six times"}
 _NUMBER_WORDS |= {7: "seven times", 8: "eight times", 9: "nine times", 10: "ten times"}
@@ -93,7 +101,7 @@ def recommender_parameters(
     popular_model: str = "popularity",
     history_limit: int,
     max_k: int,
-    sensitive_categories: Iterable[str] = DEFAULT_POLICY.sensitive_codes,
+    guardrails: GuardrailPolicy = DEFAULT_POLICY,
 ) -> dict[str, Any]:
     """The recommenders' main parameters, options included, as a JSON-ready document.
 
@@ -102,7 +110,7 @@ def recommender_parameters(
     """
     _check_limits(history_limit=history_limit, max_k=max_k)
     catalog = _as_catalog(purposes)
-    rules = _Rules.ask(catalog, sensitive_categories)
+    rules = _Rules.ask(catalog, guardrails)
     names = list(dict.fromkeys((popular_model, personal_model)))
     built = {name: _current(name, models.get(name)) for name in names}
     popular = built[popular_model][0]
@@ -174,11 +182,13 @@ class _Rules:
     off_reasons: tuple[str, ...]
     guardrails: tuple[str, ...]
     owned_types: tuple[EventType, ...]
-    # The sensitive categories the guardrail policy declares.
+    # The sensitive categories the guardrail policy declares, and its protections.
     sensitive: tuple[str, ...]
+    self_excludable: tuple[str, ...]
+    harm_prone: tuple[str, ...]
 
     @classmethod
-    def ask(cls, catalog: PurposeCatalog, sensitive: Iterable[str] = ()) -> _Rules:
+    def ask(cls, catalog: PurposeCatalog, guardrails: GuardrailPolicy = DEFAULT_POLICY) -> _Rules:
         levels = tuple(PersonalizationLevel)
         rank = {level: n for n, level in enumerate(levels)}
         codes = sorted(p.code for p in catalog)
@@ -224,9 +234,11 @@ class _Rules:
             off_reasons=tuple(
                 dict.fromkeys(p.reason for p in probes if p.level is probes[0].level)
             ),
-            guardrails=tuple(probe.held_back),
+            guardrails=(*probe.held_back, *_PERSONAL_GUARDRAILS),
             owned_types=owned,
-            sensitive=tuple(sorted(sensitive)),
+            sensitive=tuple(sorted(guardrails.sensitive_codes)),
+            self_excludable=guardrails.protection.self_excludable,
+            harm_prone=guardrails.protection.harm_prone,
         )
 
     def readable(self, level: PersonalizationLevel) -> list[EventType]:
@@ -471,7 +483,12 @@ def _guardrail_text(key: str, rules: _Rules) -> str:
     template = GUARDRAIL_WORDS.get(key, f"Items held back by the {key.replace('_', ' ')} rule.")
     categories = ", ".join(c.replace("_", " ") for c in _sensitive_unlocks(rules))
     owned = _join([_words(t, 2) for t in rules.owned_types], "or")
-    return template.format(categories=categories, owned=owned)
+    return template.format(
+        categories=categories,
+        owned=owned,
+        self_excludable=", ".join(c.replace("_", " ") for c in rules.self_excludable) or "none",
+        harm_prone=", ".join(c.replace("_", " ") for c in rules.harm_prone) or "none",
+    )
 
 
 def _guardrails(rules: _Rules) -> list[dict[str, Any]]:

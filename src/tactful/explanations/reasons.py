@@ -94,3 +94,16 @@ def explain_exploration(
         model_version=model_version,
         personal=personal,
     )
+
+
+def explain_pinned(purposes: frozenset[str], model_version: str) -> Explanation:
+    """An item the operator placed on this list; the guardrails still had their say."""
+    return Explanation(
+        reason="Placed here by the shop for everyone on this page, not chosen from your data. "
+        "It passed the same checks as every other item (your choices, exclusions and "
+        "sensitive categories).",
+        signals=(),
+        purposes=tuple(sorted(purposes)),
+        model_version=model_version,
+        personal=False,
+    )

@@ -25,9 +25,10 @@ from tactful.explanations.reasons import (
     Explanation,
     explain_exploration,
     explain_personal,
+    explain_pinned,
     explain_popular,
 )
-from tactful.guardrails.filters import CatalogMasks, apply_filters
+from tactful.guardrails.filters import CatalogMasks, apply_filters, held_back_reason
 from tactful.pipeline.models import ModelHandle
 from tactful.pipeline.surfaces import (
     WHAT_IT_DOES,
@@ -46,6 +47,8 @@ class DecisionRequest:
     k: int
     surface: str
     now: datetime
+    # Items the operator places first (promotions), in order; the guardrails still apply.
+    pinned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,11 @@ class DecisionContext:
     # categories they want less of (shown only when nothing else is left).
     not_interested: frozenset[str] = frozenset()
     less_like_this: frozenset[str] = frozenset()
+    # The person's protections: categories they excluded themselves from, and whether they
+    # flagged they are vulnerable (then the policy's harm-prone categories are never shown).
+    self_excluded: frozenset[str] = frozenset()
+    vulnerable: bool = False
+    harm_prone: frozenset[str] = frozenset()
 
 
 def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
@@ -106,10 +114,26 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
 
     # 4. guardrails
     masks = ctx.masks.get(model.version) or CatalogMasks.build(model.item_ids, ctx.catalog)
+    harm_prone = ctx.harm_prone if ctx.vulnerable else frozenset()
     filtered = apply_filters(
-        masks, model.index, opted_in, signals, ctx.suppressed, ctx.not_interested
+        masks,
+        model.index,
+        opted_in,
+        signals,
+        ctx.suppressed,
+        ctx.not_interested,
+        ctx.self_excluded,
+        harm_prone,
     )
     exclude = filtered.exclude
+    pinned: list[Item] = []
+    if request.pinned:
+        pinned = _pinned(request, ctx, opted_in, harm_prone, notes)
+        pinned_cols = [c for i in pinned if (c := model.index.get(i.item_id)) is not None]
+        if pinned_cols:
+            exclude = exclude.copy()
+            exclude[pinned_cols] = True
+    k = request.k - len(pinned)
     demoted = None
     if ctx.less_like_this:
         columns = _category_columns(ctx, model)
@@ -125,12 +149,14 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
 
     # 5. top k, or the surface's re-ranker (the guardrails' exclusions bind it too)
     explored: frozenset[int] = frozenset()
-    if ctx.ranker is not None:
+    if k == 0:
+        chosen = np.zeros(0, dtype=np.int64)
+    elif ctx.ranker is not None:
         columns = _category_columns(ctx, model)
         chosen, explored = ctx.ranker.rank(
             scores,
             columns,
-            request.k,
+            k,
             exclude,
             history.items,
             ctx.subject.subject_id,
@@ -138,12 +164,12 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
         )
         notes.append(f"Re-ranked for this surface: it {WHAT_IT_DOES[ctx.ranker.kind]}.")
     elif fixed is not None:
-        chosen = fixed.top_k(request.k, exclude)
+        chosen = fixed.top_k(k, exclude)
     else:
-        chosen = top_k(scores, request.k, exclude)
-    if demoted is not None and len(chosen) < request.k and demoted.any():
+        chosen = top_k(scores, k, exclude)
+    if demoted is not None and len(chosen) < k and demoted.any():
         # Only when nothing else is left do the demoted categories fill the list.
-        fill = top_k(scores, request.k - len(chosen), ~demoted)
+        fill = top_k(scores, k - len(chosen), ~demoted)
         chosen = np.concatenate([chosen, fill]).astype(np.int64)
 
     # 6. explanations (an explanation is immutable: items with the same one share it)
@@ -157,7 +183,22 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
     chosen_scores: list[float] = scores[chosen].tolist()
     because_cols = model.recommender.because_many(history, chosen) if personalized else []
     shared: dict[tuple[bool, frozenset[str]], Explanation] = {}
-    for rank, col in enumerate(chosen_cols, start=1):
+    for rank, item in enumerate(pinned, start=1):
+        purposes = sensitive_purposes(item)
+        all_purposes |= purposes
+        col = model.index.get(item.item_id)
+        items.append(
+            RecommendedItem(
+                item.item_id,
+                item.title,
+                item.category,
+                rank,
+                float(scores[col]) if col is not None else 0.0,
+                explain_pinned(purposes, model.version),
+                pinned=True,
+            )
+        )
+    for rank, col in enumerate(chosen_cols, start=len(pinned) + 1):
         item = catalog[item_ids[col]]
         explanation: Explanation | None
         if col in explored:
@@ -165,7 +206,7 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
             explanation = explain_exploration(purposes, model.version, personalized)
         elif personalized:
             purposes = base_purposes | sensitive_purposes(item) if item.sensitive else base_purposes
-            because_col = because_cols[rank - 1]
+            because_col = because_cols[rank - 1 - len(pinned)]
             if because_col is not None:
                 because_id = item_ids[because_col]
                 because = (catalog[because_id], strongest[because_id][1])
@@ -194,7 +235,12 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
         all_purposes |= purposes
         items.append(
             RecommendedItem(
-                item.item_id, item.title, item.category, rank, chosen_scores[rank - 1], explanation
+                item.item_id,
+                item.title,
+                item.category,
+                rank,
+                chosen_scores[rank - 1 - len(pinned)],
+                explanation,
             )
         )
 
@@ -218,6 +264,33 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
         created_at=request.now,
         notes=tuple(notes),
     )
+
+
+def _pinned(
+    request: DecisionRequest,
+    ctx: DecisionContext,
+    opted_in: frozenset[str],
+    harm_prone: frozenset[str],
+    notes: list[str],
+) -> list[Item]:
+    """The operator's pinned items that every guardrail lets through, at most k."""
+    out: list[Item] = []
+    held = 0
+    for item_id in dict.fromkeys(request.pinned):
+        item = ctx.catalog.get(item_id)
+        if item is None or held_back_reason(
+            item, opted_in, ctx.self_excluded, harm_prone, ctx.suppressed, ctx.not_interested
+        ):
+            held += 1
+            continue
+        if len(out) < request.k:
+            out.append(item)
+    if held:
+        notes.append(
+            f"{held} of the items the shop placed on this page were held back by the "
+            "guardrails (not in the catalog, or not for you)."
+        )
+    return out
 
 
 def _category_columns(ctx: DecisionContext, model: ModelHandle) -> IndexArray:

@@ -37,17 +37,22 @@ class RecommendedItem:
     rank: int
     score: float
     explanation: Explanation
+    # Placed by the operator (a pinned or promoted item), not selected by a model.
+    pinned: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "item_id": self.item_id,
             "title": self.title,
             "category": self.category,
             "rank": self.rank,
             "score": self.score,
-            "ai_selected": True,
+            "ai_selected": not self.pinned,
             "explanation": self.explanation.as_dict(),
         }
+        if self.pinned:
+            out["pinned"] = True
+        return out
 
 
 @dataclass(frozen=True, slots=True)

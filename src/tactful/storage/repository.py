@@ -125,10 +125,11 @@ def _hot_sql(param: str, json: str) -> _HotSQL:
         # Everything the person asked not to see, in one round trip: reported items, items
         # they are not interested in, categories they want less of, fewer messages, and
         # their protections (self-exclusions, vulnerability) with when each ends.
+        # (Protections first: their end time gives the third column its type.)
         suppressed=(
-            f"SELECT 'reported', item_id, NULL FROM suppressions WHERE subject_id = {p}"
+            f"SELECT kind, category, ends_at FROM protections WHERE subject_id = {p}"
+            f" UNION ALL SELECT 'reported', item_id, NULL FROM suppressions WHERE subject_id = {p}"
             f" UNION ALL SELECT kind, target, NULL FROM feedback WHERE subject_id = {p}"
-            f" UNION ALL SELECT kind, category, ends_at FROM protections WHERE subject_id = {p}"
         ),
         insert_decision=(
             "INSERT INTO decisions (decision_id, subject_id, surface, level, model_name,"

@@ -31,8 +31,16 @@ async def get_recommendations(
     service: Service,
     k: Annotated[int, Query(description="How many items (1 to the configured maximum).")] = 10,
     surface: Annotated[str, Query(description="Where the items will be shown.")] = "home",
+    pin: Annotated[
+        list[str] | None,
+        Query(
+            description="Items the shop places first, in order (repeat the parameter). The "
+            "guardrails still apply: a pinned item this person must not see is held back.",
+            max_length=1000,
+        ),
+    ] = None,
 ) -> FastJSON:
-    return FastJSON(service.recommend(subject_id, k=k, surface=surface))
+    return FastJSON(service.recommend(subject_id, k=k, surface=surface, pinned=pin or ()))
 
 
 @router.get(
