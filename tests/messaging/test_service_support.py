@@ -127,7 +127,8 @@ def failed(answer: dict[str, Any]) -> list[str]:
 def token_of(answer: dict[str, Any]) -> str:
     """The unsubscribe token in a sent email's List-Unsubscribe header."""
     link = answer["headers"]["List-Unsubscribe"]
-    assert link.startswith("<") and link.endswith(">"), link
+    assert link.startswith("<"), link
+    assert link.endswith(">"), link
     return str(link[1:-1].rsplit("/", 1)[1])
 
 
