@@ -30,7 +30,7 @@ MARKETING = [
     {"purpose": "marketing.sms", "status": "granted"},
     {"purpose": "marketing.push", "status": "granted"},
 ]
-CAMPAIGNS = [
+CAMPAIGNS: list[dict[str, Any]] = [
     {"campaign_id": "autumn", "title": "Autumn running", "category": "running"},
     {"campaign_id": "picked", "title": "Picked for you", "category": "books", "profiled": True},
     {"campaign_id": "derby", "title": "Derby day", "category": "gambling"},
