@@ -41,18 +41,16 @@ class RecommendedItem:
     pinned: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        out = {
+        return {
             "item_id": self.item_id,
             "title": self.title,
             "category": self.category,
             "rank": self.rank,
             "score": self.score,
             "ai_selected": not self.pinned,
+            "pinned": self.pinned,
             "explanation": self.explanation.as_dict(),
         }
-        if self.pinned:
-            out["pinned"] = True
-        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +90,10 @@ class DecisionRecord:
                     "category": i.category,
                     "rank": i.rank,
                     "score": i.score,
-                    # Machine-readable AI disclosure (EU AI Act Art. 50): a model chose it.
-                    "ai_selected": True,
+                    # Machine-readable AI disclosure (EU AI Act Art. 50): a model chose it,
+                    # unless the operator pinned it.
+                    "ai_selected": not i.pinned,
+                    "pinned": i.pinned,
                     "explanation": {
                         "reason": (e := i.explanation).reason,
                         "personal": e.personal,
