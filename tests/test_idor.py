@@ -33,7 +33,13 @@ class People:
     def __init__(self, service: Tactful) -> None:
         self.service = service
         self.ids: dict[str, dict[str, str]] = {}
+        service.messaging.add_campaign("news", "Store news")
         for who in ("alice", "bob"):
+            service.record_consents(
+                who, {"choices": [{"purpose": "marketing.email", "status": "granted"}]}
+            )
+            # Sent or held (this runs on the real clock, maybe in quiet hours): recorded alike.
+            message = service.messaging.decide(who, "email", "news", "Our store news.")
             decision = service.recommend(who, k=3)
             item = decision["items"][0]["item_id"]
             complaint = service.complaints.file(
@@ -60,6 +66,8 @@ class People:
                 "request_id": str(request),
                 "key_id": "bootstrap",
                 "category": "gambling",
+                "message_id": message["message_id"],
+                "campaign_id": "news",
             }
         # Bob's exclusion without an end: only he can lift it.
         service.protections.self_exclude("bob", "gambling", None)
@@ -87,6 +95,11 @@ def _operations(client: TestClient) -> list[tuple[str, str]]:
     return [(m.upper(), p) for p, methods in spec["paths"].items() for m in methods]
 
 
+def _consumer(path: str) -> bool:
+    """A path of the consumer API (/v1/me and below; not /v1/messages)."""
+    return path == "/v1/me" or path.startswith("/v1/me/")
+
+
 def _fill(path: str, ids: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], path)
 
@@ -107,7 +120,7 @@ CONSUMER_OWN_ACTIONS = {"/v1/me/self-exclusions/{category}/lift"}
 
 def test_every_consumer_path_with_an_id_is_covered(people: tuple[TestClient, People]) -> None:
     client, _ = people
-    with_ids = {p for _, p in _operations(client) if p.startswith("/v1/me") and "{" in p}
+    with_ids = {p for _, p in _operations(client) if _consumer(p) and "{" in p}
     assert with_ids == CONSUMER_WITH_IDS | CONSUMER_OWN_ACTIONS
 
 
@@ -175,9 +188,9 @@ def test_consumer_lists_hold_only_the_persons_own_data(
 ) -> None:
     client, folks = people
     alice = {"Authorization": f"Bearer {folks.token('alice')}"}
-    # Items, categories and the bootstrap key are shared by everyone; event ids are small
+    # Items, categories, campaigns and the bootstrap key are shared by everyone; event ids are small
     # numbers that could appear inside anything (checked by value below).
-    shared = ("item_id", "key_id", "event_id", "category")
+    shared = ("item_id", "key_id", "event_id", "category", "campaign_id")
     bob_values = [v for k, v in folks.ids["bob"].items() if k not in shared]
     for path in (
         "/v1/me",
@@ -190,6 +203,7 @@ def test_consumer_lists_hold_only_the_persons_own_data(
         "/v1/me/inventory",
         "/v1/me/export",
         "/v1/me/profile",
+        "/v1/me/messages",
     ):
         response = client.get(path, headers=alice)
         assert response.status_code == 200, (path, response.text)
@@ -226,7 +240,7 @@ def test_a_subject_token_opens_no_operator_operation(people: tuple[TestClient, P
     token = {"Authorization": f"Bearer {folks.token('alice')}"}
     checked = 0
     for method, path in _operations(client):
-        if not path.startswith("/v1/") or path.startswith("/v1/me") or is_public(path):
+        if not path.startswith("/v1/") or _consumer(path) or is_public(path):
             continue
         response = client.request(method, _fill(path, folks.ids["bob"]), headers=token, json={})
         assert response.status_code == 401, (method, path, response.status_code, response.text)
@@ -238,7 +252,7 @@ def test_an_operator_key_opens_no_consumer_operation(people: tuple[TestClient, P
     client, folks = people
     checked = 0
     for method, path in _operations(client):
-        if not path.startswith("/v1/me"):
+        if not _consumer(path):
             continue
         for headers in (OPERATOR, {"Authorization": f"Bearer {KEY}"}):
             response = client.request(
@@ -257,6 +271,6 @@ def test_a_token_for_an_erased_person_opens_nothing(people: tuple[TestClient, Pe
     token = {"Authorization": f"Bearer {folks.token('bob')}"}
     folks.service.request_erasure("bob")
     for method, path in _operations(client):
-        if path.startswith("/v1/me"):
+        if _consumer(path):
             response = client.request(method, _fill(path, folks.ids["bob"]), headers=token, json={})
             assert response.status_code == 401, (method, path, response.text)

@@ -93,7 +93,7 @@ def document(app: FastAPI) -> None:
 
 
 def _security(path: str) -> list[dict[str, list[str]]] | None:
-    if path.startswith("/v1/me"):
+    if path == "/v1/me" or path.startswith("/v1/me/"):  # not /v1/messages
         return [{"subjectToken": []}]
     if path.startswith("/v1/") and not is_public(path):
         return [{"operatorKey": []}, {"operatorBearer": []}]
