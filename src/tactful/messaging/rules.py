@@ -23,11 +23,18 @@ from typing import Any
 from tactful.consent.ledger import ConsentState
 from tactful.consent.levels import PersonalizationLevel
 from tactful.domain.subjects import Subject
-from tactful.errors import InvalidInput
-from tactful.guardrails.copy import MAX_COPY_CHARS, CopyFacts, Finding, check_copy
+from tactful.guardrails.copy import CopyFacts, Finding
 from tactful.guardrails.policy import Channel, GuardrailPolicy
-from tactful.messaging.categories import category_names, sensitive_codes_of
+from tactful.messaging.content import copy_verdict
 from tactful.messaging.frequency import cap_verdict, fatigue_verdict, fewer_messages_verdict
+from tactful.messaging.person import (
+    channel_verdict,
+    consent_verdict,
+    profiling_verdict,
+    self_exclusion_verdict,
+    sensitive_verdict,
+    vulnerability_verdict,
+)
 from tactful.messaging.quiet import Zone, quiet_verdict, subject_zone
 from tactful.messaging.verdict import Verdict, as_utc
 
@@ -181,14 +188,14 @@ def decide_message(request: MessageRequest, ctx: MessageContext) -> MessageDecis
     now = as_utc(request.now)
     sent = tuple(replace(m, sent_at=as_utc(m.sent_at)) for m in ctx.sent)
     zone = subject_zone(ctx.subject.attributes, ctx.policy.messaging)
-    copy, findings = _copy(request, ctx.policy)
+    copy, findings = copy_verdict(request, ctx.policy)
     verdicts = (
-        _channel(request, ctx),
-        _consent(request, ctx),
-        _profiling(request, ctx),
-        _sensitive(request, ctx),
-        _self_exclusion(request, ctx),
-        _vulnerability(request, ctx),
+        channel_verdict(request, ctx),
+        consent_verdict(request, ctx),
+        profiling_verdict(request, ctx),
+        sensitive_verdict(request, ctx),
+        self_exclusion_verdict(request, ctx),
+        vulnerability_verdict(request, ctx),
         *_timed(request, ctx, sent, zone, now),
         copy,
     )
@@ -240,126 +247,3 @@ def _retry_after(
         if not failed:
             return at
     return None
-
-
-def _channel(request: MessageRequest, ctx: MessageContext) -> Verdict:
-    configured = ctx.policy.messaging.channels.get(request.channel)
-    if configured is None:
-        return Verdict("channel", False, "No purpose is configured for this channel.")
-    return Verdict(
-        "channel", True, f"The {request.channel} channel needs consent to {configured.purpose}."
-    )
-
-
-def _consent(request: MessageRequest, ctx: MessageContext) -> Verdict:
-    configured = ctx.policy.messaging.channels.get(request.channel)
-    if configured is None:
-        return Verdict(
-            "consent", False, "No consent can cover this channel: it has no purpose configured."
-        )
-    purpose = configured.purpose
-    if ctx.state.is_granted(purpose):
-        return Verdict("consent", True, f"Consent to {purpose} is given.")
-    record = ctx.state.choices.get(purpose)
-    if record is None:
-        why = f"No consent to {purpose} has been given."
-    elif purpose in ctx.state.stale:
-        why = f"Consent to {purpose} was given to an older notice and must be asked again."
-    else:
-        why = f"Consent to {purpose} is {record.status.value}."
-    return Verdict("consent", False, why)
-
-
-def _profiling(request: MessageRequest, ctx: MessageContext) -> Verdict:
-    if not request.campaign.profiled:
-        return Verdict("profiling", True, "Not a profiled campaign.")
-    if ctx.subject.attributes.is_minor:
-        return Verdict(
-            "profiling",
-            False,
-            "A minor never gets a profiling-based message (DSA Art. 28); "
-            "this campaign's audience was chosen by profiling.",
-        )
-    if ctx.level is PersonalizationLevel.OFF:
-        return Verdict(
-            "profiling",
-            False,
-            "Personalization is off for this person, so no profiling-based message; "
-            "this campaign's audience was chosen by profiling.",
-        )
-    return Verdict("profiling", True, f"A profiled campaign; personalization is {ctx.level.value}.")
-
-
-def _titles(ctx: MessageContext, codes: frozenset[str]) -> str:
-    return ", ".join(ctx.policy.title_of(c) for c in sorted(codes))
-
-
-def _sensitive(request: MessageRequest, ctx: MessageContext) -> Verdict:
-    codes = sensitive_codes_of(ctx.policy, request.campaign.category)
-    if not codes:
-        return Verdict("sensitive_category", True, "Not a sensitive category.")
-    missing = codes - ctx.opted_in_sensitive
-    if missing:
-        return Verdict(
-            "sensitive_category",
-            False,
-            f"The campaign is about a sensitive category ({_titles(ctx, missing)}) "
-            "the person did not opt in to.",
-        )
-    return Verdict(
-        "sensitive_category",
-        True,
-        f"The person opted in to the sensitive category ({_titles(ctx, codes)}).",
-    )
-
-
-def _self_exclusion(request: MessageRequest, ctx: MessageContext) -> Verdict:
-    excluded = category_names(ctx.policy, request.campaign.category) & ctx.self_excluded
-    if excluded:
-        return Verdict(
-            "self_exclusion",
-            False,
-            f"The person excluded themselves from {_titles(ctx, excluded)}.",
-        )
-    return Verdict("self_exclusion", True, "No self-exclusion covers this campaign.")
-
-
-def _vulnerability(request: MessageRequest, ctx: MessageContext) -> Verdict:
-    if not ctx.vulnerable:
-        return Verdict("vulnerability", True, "The person has not flagged vulnerability.")
-    harmful = category_names(ctx.policy, request.campaign.category) & frozenset(
-        ctx.policy.protection.harm_prone
-    )
-    if harmful:
-        return Verdict(
-            "vulnerability",
-            False,
-            f"The person flagged vulnerability and {_titles(ctx, harmful)} is marked "
-            "harm-prone: never pushed to them.",
-        )
-    return Verdict(
-        "vulnerability",
-        True,
-        "The person flagged vulnerability; this campaign is not in a harm-prone category.",
-    )
-
-
-def _copy(request: MessageRequest, policy: GuardrailPolicy) -> tuple[Verdict, tuple[Finding, ...]]:
-    text = request.copy
-    if not text.strip():
-        return Verdict("copy", False, "The copy is empty."), ()
-    if len(text) > MAX_COPY_CHARS:
-        return Verdict("copy", False, f"The copy is longer than {MAX_COPY_CHARS:,} characters."), ()
-    try:
-        findings = tuple(check_copy(text, facts=request.facts))
-    except InvalidInput as exc:
-        return Verdict("copy", False, f"The copy cannot be checked: {exc}"), ()
-    if not findings:
-        return Verdict("copy", True, "No manipulative pattern found in the copy."), ()
-    patterns = ", ".join(sorted({f.pattern.value.replace("_", " ") for f in findings}))
-    found = f"{len(findings)} manipulative {'passage' if len(findings) == 1 else 'passages'}"
-    if policy.messaging.copy_check == "block":
-        return Verdict("copy", False, f"The copy has {found} ({patterns})."), findings
-    return Verdict(
-        "copy", True, f"The copy has {found} ({patterns}), flagged but not blocked."
-    ), findings
