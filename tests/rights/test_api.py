@@ -116,6 +116,7 @@ def test_my_profile_is_corrected_and_under_18_takes_effect_on_the_next_decision(
         "region": None,
         "gender": "female",
         "occupation": None,
+        "time_zone": None,
     }
     assert changed["identity"] == {"email": "alice@example.com", "name": None, "phone": None}
     assert ok(client.get("/v1/me/profile", headers=me)) == changed

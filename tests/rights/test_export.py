@@ -33,6 +33,8 @@ SECTIONS = {
     "inferences",
     "complaints",
     "suppressions",
+    "feedback",
+    "protections",
     "rights_requests",
     "access_log",
 }
@@ -61,6 +63,9 @@ def _audit(service: Tactful, subject_id: str, action: str) -> list[dict[str, Any
 def rich(service: Tactful) -> Seeded:
     person = seed_person(service, "amara", tag="amara")
     widen(service, ANALYTICS)
+    service.give_feedback("amara", "fewer_messages", "email")
+    service.protections.self_exclude("amara", "gambling", 30)
+    service.protections.set_vulnerable("amara", True)
     return person
 
 
@@ -200,6 +205,11 @@ def test_every_section_is_present_and_complete_for_a_richly_seeded_person(
     assert len(complaints) == rows["complaints"] == 1
     assert complaints[0]["text"] == rich.complaint_text
     assert [s["item_id"] for s in export["suppressions"]] == [rich.suppressed_item]
+    assert [(f["kind"], f["target"]) for f in export["feedback"]] == [("fewer_messages", "email")]
+    assert sorted((p["kind"], p["category"]) for p in export["protections"]) == [
+        ("self_exclusion", "gambling"),
+        ("vulnerable", ""),
+    ]
 
     kinds = {r["request_id"]: r["kind"] for r in export["rights_requests"]}
     assert set(kinds.values()) == {"access", "rectification"}
@@ -221,6 +231,8 @@ def test_every_section_is_present_and_complete_for_a_richly_seeded_person(
         "decisions": 2,
         "complaints": 1,
         "suppressions": 1,
+        "feedback": 1,
+        "protections": 2,
         "rights_requests": len(kinds),
         "access_log": len(export["access_log"]),
     }
@@ -233,7 +245,15 @@ def test_a_person_with_nothing_but_an_id_gets_empty_sections(service: Tactful) -
     assert export["profile"]["attributes"] == dict.fromkeys(
         ("age_band", "region", "gender", "occupation", "time_zone")
     )
-    for section in ("events", "receipts", "evidence", "decisions", "complaints"):
+    for section in (
+        "events",
+        "receipts",
+        "evidence",
+        "decisions",
+        "complaints",
+        "feedback",
+        "protections",
+    ):
         assert export[section] == [], section
     assert export["inferences"]["treated_as_minor"]["minor"] is False
     assert export["consents"]["level"] == "off"
@@ -291,6 +311,8 @@ def test_the_page_has_a_heading_and_tables_per_section_and_escapes_everything(
         "inferences",
         "complaints",
         "suppressions",
+        "feedback",
+        "protections",
         "rights-requests",
         "access-log",
     ):
