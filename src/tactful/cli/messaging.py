@@ -85,8 +85,11 @@ def _print_decision(answer: dict[str, Any]) -> None:
         f"message {answer['message_id']}",
         highlight=False,
     )
-    for reason in answer["reasons"]:
-        console.print(f"  - {escape(reason['check'])}: {escape(reason['detail'])}", highlight=False)
+    for check in answer["checks"]:
+        if not check["passed"]:
+            console.print(
+                f"  - {escape(check['name'])}: {escape(check['detail'])}", highlight=False
+            )
     for finding in answer["copy_findings"]:
         console.print(
             f"  copy: {escape(finding['pattern'])} {escape(repr(finding['text']))}: "
