@@ -66,6 +66,7 @@ def build_demo(settings: Settings, *, small: bool = False) -> dict[str, float]:
             for events in _batches(store.events):
                 service.add_events(events)
                 bar.advance(task, len(events))
+            _guardrails_demo(service)
         timings["load"] = time.perf_counter() - started - timings["generate"]
         mark = time.perf_counter()
         with console.status("training models"):
@@ -75,6 +76,23 @@ def build_demo(settings: Settings, *, small: bool = False) -> dict[str, float]:
         service.close()
     timings["total"] = time.perf_counter() - started
     return timings
+
+
+# Campaigns a marketer would have set up: a weekly newsletter for everyone who agreed to
+# email, a running campaign whose audience comes from profiling, and a gambling offer.
+DEMO_CAMPAIGNS: tuple[tuple[str, str, str | None, bool], ...] = (
+    ("weekly-picks", "This week's picks", None, False),
+    ("autumn-running", "Autumn running gear", "sports", True),
+    ("lucky-spin", "Lucky Spin weekend", "betting_lottery", False),
+)
+
+
+def _guardrails_demo(service: Tactful) -> None:
+    """erin's self-exclusions (she asked, in the privacy center) and the demo campaigns."""
+    for excluded in ("gambling", "alcohol"):
+        service.protections.self_exclude("erin", excluded, None)
+    for campaign_id, title, offers, profiled in DEMO_CAMPAIGNS:
+        service.messaging.add_campaign(campaign_id, title, offers, profiled)
 
 
 def run_demo(settings: Settings, *, rebuild: bool, serve: bool, small: bool) -> None:

@@ -346,14 +346,15 @@ class _Persona:
 
 _PERSONA_SPECS = (
     _Persona("alice", "runner", SubjectAttributes(AgeBand.A35_44, "north-west", "female",
-                                                  "physiotherapist")),
+                                                  "physiotherapist", "Europe/London")),
     _Persona("bob", "motorist", SubjectAttributes(AgeBand.A45_54, "south", "male",
                                                   "electrician")),
     _Persona("carol", "home_cook", SubjectAttributes(AgeBand.A55_64, "east", "female",
-                                                     "teacher")),
-    _Persona("dan", "teen", SubjectAttributes(AgeBand.UNDER_18, "central", "male", "student")),
+                                                     "teacher", "Europe/Berlin")),
+    _Persona("dan", "teen", SubjectAttributes(AgeBand.UNDER_18, "central", "male", "student",
+                                              "Europe/Dublin")),
     _Persona("erin", "style", SubjectAttributes(AgeBand.A25_34, "south-east", "female",
-                                                "designer")),
+                                                "designer", "Europe/Paris")),
 )  # fmt: skip
 _SEGMENT_INDEX = {name: n for n, (name, _, _) in enumerate(_SEGMENT_SPECS)}
 
@@ -484,14 +485,14 @@ def _build_consents(
     day = _DAY
     persona = {p.name: n for n, p in enumerate(_PERSONA_SPECS)}
     full = (PERSONALIZATION_EXPLICIT, PERSONALIZATION_BEHAVIORAL, ANALYTICS_AGGREGATE)
-    rows += [(-120 * day + 51_300, persona["alice"], p, _G, web) for p in full]
+    rows += [(-120 * day + 51_300, persona["alice"], p, _G, web) for p in (*full, MARKETING_EMAIL)]
     rows += [
         (min(3 * day + 68_400, latest), persona["carol"], PERSONALIZATION_EXPLICIT, _G, web),
         (min(3 * day + 68_400, latest), persona["carol"], PERSONALIZATION_BEHAVIORAL, _D, web),
         (min(10 * day + 59_000, latest), persona["dan"], PERSONALIZATION_EXPLICIT, _D, web),
         (min(10 * day + 59_000, latest), persona["dan"], PERSONALIZATION_BEHAVIORAL, _D, web),
     ]
-    rows += [(-30 * day + 72_000, persona["erin"], p, _G, web) for p in full]
+    rows += [(-30 * day + 72_000, persona["erin"], p, _G, web) for p in (*full, MARKETING_EMAIL)]
     excluded = min(20 * day + 77_400, latest)
     rows += [
         (excluded, persona["erin"], sensitive_purpose_code(code), _D, web)
