@@ -26,6 +26,7 @@ from tactful.domain.events import EventType
 from tactful.domain.purposes import (
     ANALYTICS_AGGREGATE,
     DEFAULT_PURPOSES,
+    MARKETING_EMAIL,
     PERSONALIZATION_BEHAVIORAL,
     PERSONALIZATION_EXPLICIT,
     sensitive_purpose_code,
@@ -258,7 +259,9 @@ def check_personas(store: DemoStore) -> None:
         PERSONALIZATION_EXPLICIT,
         PERSONALIZATION_BEHAVIORAL,
         ANALYTICS_AGGREGATE,
+        MARKETING_EMAIL,
     }
+    assert subjects["alice"].attributes.time_zone == "Europe/London"
     bought = [i.category for kind, i in events["alice"] if kind is EventType.PURCHASE]
     rated = [i for kind, i in events["alice"] if kind is EventType.RATING]
     views = [i for kind, i in events["alice"] if kind is EventType.VIEW]
@@ -284,6 +287,7 @@ def check_personas(store: DemoStore) -> None:
     erin = state["erin"]
     assert erin.is_granted(PERSONALIZATION_EXPLICIT)
     assert erin.is_granted(PERSONALIZATION_BEHAVIORAL)
+    assert erin.is_granted(MARKETING_EMAIL)
     for code in ("gambling", "alcohol"):
         assert erin.choices[sensitive_purpose_code(code)].status is ConsentStatus.DENIED
     browsed = {code for _, i in events["erin"] for code in i.sensitive}
