@@ -278,36 +278,37 @@ class MessagingService:
     def unsubscribe_target(self, token: str) -> dict[str, Any]:
         """What a token would unsubscribe from, and whether that is done already; nothing
         about the person (the link may be opened by a mail scanner)."""
-        message = self._by_token(token)
-        purpose = self._channel_purpose(message.channel)
-        with self.service.store.reading() as conn:
-            catalog = self.service.notices.catalog(conn)
-            records = self.service.store.consents_for(conn, message.subject_id)
-        granted = purpose in catalog and derive_state(
-            message.subject_id, records, catalog
-        ).is_granted(purpose)
-        title = catalog.by_code[purpose].title if purpose in catalog else purpose
-        return {
-            "channel": message.channel,
-            "purpose": purpose,
-            "title": title,
-            "unsubscribed": not granted,
-        }
+        return self._target(self._by_token(token))
 
     def unsubscribe(self, token: str) -> dict[str, Any]:
         """Withdraw the consent the message's channel needs, as the person's own choice by
         one-click unsubscribe (a ledger record and a signed receipt, as for any change).
-        Done already: answered alike, with nothing recorded."""
-        target = self.unsubscribe_target(token)
+        Done already: answered alike, with nothing recorded. (Two clicks in the same instant
+        may both record the withdrawal; the second only repeats the first.)"""
+        message = self._by_token(token)
+        target = self._target(message)
         if target["unsubscribed"]:
             return target | {"status": "already_unsubscribed"}
-        message = self._by_token(token)
         self.service.consent.record(
             message.subject_id,
             [Choice(target["purpose"], ConsentStatus.WITHDRAWN)],
             ConsentMethod.UNSUBSCRIBE,
         )
         return target | {"unsubscribed": True, "status": "unsubscribed"}
+
+    def _target(self, message: StoredMessage) -> dict[str, Any]:
+        purpose = self._channel_purpose(message.channel)
+        with self.service.store.reading() as conn:
+            catalog = self.service.notices.catalog(conn)
+            records = self.service.store.consents_for(conn, message.subject_id)
+        known = purpose in catalog
+        granted = known and derive_state(message.subject_id, records, catalog).is_granted(purpose)
+        return {
+            "channel": message.channel,
+            "purpose": purpose,
+            "title": catalog.by_code[purpose].title if known else purpose,
+            "unsubscribed": not granted,
+        }
 
     def _by_token(self, token: str) -> StoredMessage:
         found = None
