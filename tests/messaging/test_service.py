@@ -164,6 +164,19 @@ def test_fatigue_follows_engagement(mservice: Tactful, clock: Clock) -> None:
     assert mservice.messaging.decide("alice", "email", "autumn", FAIR)["decision"] == "send"
 
 
+def test_fatigue_sees_ignored_messages_behind_a_young_one(mservice: Tactful, clock: Clock) -> None:
+    for _ in range(3):
+        assert mservice.messaging.decide("alice", "push", "autumn", FAIR)["decision"] == "send"
+        clock.advance(days=1)
+    # Eight days after the third, one may go (one a week)...
+    clock.advance(days=7)
+    assert mservice.messaging.decide("alice", "push", "autumn", FAIR)["decision"] == "send"
+    # ...and an hour later the three ignored ones still count, though the young one is
+    # too young to judge and they are older than a week.
+    clock.advance(hours=1)
+    assert failed(mservice.messaging.decide("alice", "push", "autumn", FAIR)) == ["fatigue"]
+
+
 def test_engagement_keeps_the_first_time_and_only_grows_stronger(
     mservice: Tactful, clock: Clock
 ) -> None:

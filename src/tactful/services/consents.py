@@ -58,6 +58,8 @@ COLLECTION_METHODS = {
     ConsentMethod.IMPORT: "Imported by the operator from an earlier consent record",
     ConsentMethod.GPC: "Global Privacy Control signal (Sec-GPC: 1) sent by the person's browser",
     ConsentMethod.TCF: "IAB TCF v2 consent string from the consent management platform",
+    ConsentMethod.UNSUBSCRIBE: "The person's own choice, by the one-click unsubscribe link of "
+    "a message (RFC 8058)",
 }
 # Levels as choices about the two personalization purposes (DSA Art. 38: `off` needs none).
 LEVEL_CHOICES: Mapping[PersonalizationLevel, tuple[tuple[str, bool], ...]] = {

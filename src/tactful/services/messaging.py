@@ -30,7 +30,7 @@ from tactful.messaging.rules import (
     MessageRequest,
     decide_message,
 )
-from tactful.services.consents import COLLECTION_METHODS, Choice
+from tactful.services.consents import Choice
 from tactful.signals.selection import opted_in_sensitive
 from tactful.storage import campaigns as stored_campaigns
 from tactful.storage import messages as stored
@@ -40,12 +40,6 @@ if TYPE_CHECKING:
     from tactful.service import Tactful
 
 MAX_TITLE = 200
-# How a receipt describes a withdrawal by unsubscribe link. TODO(lead): belongs with the
-# other methods in `services.consents.COLLECTION_METHODS`; until it is there, added here.
-COLLECTION_METHODS.setdefault(
-    ConsentMethod.UNSUBSCRIBE,
-    "The person's own choice, by the one-click unsubscribe link of a message (RFC 8058)",
-)
 # An unsubscribe token as `secrets.token_urlsafe(32)` makes it (anything else is unknown).
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{43}$")
 
@@ -167,7 +161,13 @@ class MessagingService:
                 self_excluded=unwanted.get("self_exclusion", frozenset()),
                 vulnerable=bool(unwanted.get("vulnerable")),
                 fewer_messages=unwanted.get("fewer_messages", frozenset()),
-                sent=stored.sent_to(conn, subject_id, since, fatigue.ignored),
+                sent=stored.sent_to(
+                    conn,
+                    subject_id,
+                    since,
+                    fatigue.ignored,
+                    now - timedelta(hours=fatigue.judge_after_hours),
+                ),
             )
             request = MessageRequest(
                 subject_id, chosen, campaign, copy, facts, generated=generated, now=now

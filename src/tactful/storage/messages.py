@@ -55,17 +55,23 @@ def lock_gate(conn: Connection, subject_id: str, now: datetime) -> bool:
     return bool(result.rowcount)
 
 
-def sent_to(conn: Connection, subject_id: str, since: datetime, at_least: int) -> list[PastMessage]:
-    """Messages sent to the person, newest first: all sent at or after `since`, and at least
-    the last `at_least` (what `MessageContext.sent` promises the rules)."""
+def sent_to(
+    conn: Connection, subject_id: str, since: datetime, at_least: int, judged_before: datetime
+) -> list[PastMessage]:
+    """Messages sent to the person, newest first: all sent at or after `since` or
+    `judged_before`, and the last `at_least` sent before `judged_before` too, so that fatigue
+    sees the last `at_least` messages old enough to judge even when young ones came after
+    them (what `MessageContext.sent` promises the rules, and more)."""
     base = (
-        select(_M.decided_at, _M.channel, _M.engagement)
+        select(_M.message_id, _M.decided_at, _M.channel, _M.engagement)
         .where(_M.subject_id == subject_id, _M.outcome == "send")
         .order_by(_M.decided_at.desc(), _M.message_id)
     )
-    rows = list(conn.execute(base.where(_M.decided_at >= since)))
-    if len(rows) < at_least:
-        rows = list(conn.execute(base.limit(at_least)))
+    recent = list(conn.execute(base.where(_M.decided_at >= min(since, judged_before))))
+    older = conn.execute(base.where(_M.decided_at < judged_before).limit(at_least))
+    seen = {r.message_id for r in recent}
+    rows = recent + [r for r in older if r.message_id not in seen]
+    rows.sort(key=lambda r: r.decided_at, reverse=True)
     return [PastMessage(r.decided_at, Channel(r.channel), r.engagement is not None) for r in rows]
 
 
