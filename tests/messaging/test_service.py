@@ -291,3 +291,25 @@ def test_expired_messages_are_counted_and_deleted(mservice: Tactful, clock: Cloc
         assert stored.delete_expired(conn, cutoff) == 1
     assert count(mservice, subject_id="alice") == 0
     assert count(mservice, subject_id="bob") == 1
+
+
+def test_the_retention_run_deletes_old_messages_and_long_ended_protections(
+    mservice: Tactful, clock: Clock
+) -> None:
+    days = mservice.settings.decision_retention_days
+    mservice.messaging.decide("alice", "email", "autumn", FAIR)
+    mservice.protections.self_exclude("erin", "gambling", 30)
+    mservice.protections.self_exclude("erin", "alcohol", None)
+    clock.advance(days=days + 1)
+    mservice.messaging.decide("bob", "email", "autumn", FAIR)
+    dry = mservice.run_retention(dry_run=True)
+    # The dated exclusion ended 30 days in and has been over for `days - 29` days: kept.
+    assert (dry["messages_expired"], dry["protections_expired"]) == (1, 0)
+    clock.advance(days=30)
+    report = mservice.run_retention()
+    assert (report["messages_deleted"], report["protections_deleted"]) == (1, 1)
+    assert count(mservice, subject_id="alice") == 0
+    assert count(mservice, subject_id="bob") == 1
+    # The exclusion without an end is never deleted by retention.
+    kept = mservice.protections.of("erin")["self_exclusions"]
+    assert [e["category"] for e in kept] == ["alcohol"]

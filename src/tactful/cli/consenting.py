@@ -155,13 +155,19 @@ def retention_run(
     data_dir: DataDir = None,
     dry_run: Annotated[bool, typer.Option(help="Count what would go; delete nothing.")] = False,
 ) -> None:
-    """Delete events past their purposes' retention, and old decision records."""
+    """Delete events past their purposes' retention, old decision and messaging records, and
+    protections long ended."""
     with open_service(data_dir) as service:
         report = service.run_retention(dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     events = report.get("events_deleted", report.get("events_expired", 0))
     decisions = report.get("decisions_deleted", report.get("decisions_expired", 0))
-    console.print(f"{verb} {events} events and {decisions} decision records")
+    messages = report.get("messages_deleted", report.get("messages_expired", 0))
+    ended = report.get("protections_deleted", report.get("protections_expired", 0))
+    console.print(
+        f"{verb} {events} events, {decisions} decision records, {messages} messaging "
+        f"decisions and {ended} long-ended protections"
+    )
     for group in report["events"]:
         console.print(
             f"  {group['count']} under {', '.join(group['purposes'])} "

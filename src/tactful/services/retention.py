@@ -1,6 +1,7 @@
 """Retention: each event lives as long as the longest retention among the purposes that
 justified storing it (as the notice in force states them now, so a shortened retention
-applies to what is already held); decision records live `decision_retention_days`."""
+applies to what is already held); decision records and messaging decisions live
+`decision_retention_days`, and so do protections after they ended."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tactful.domain.purposes import PurposeCatalog
+from tactful.storage import messages as stored_messages
+from tactful.storage import protections as stored_protections
 from tactful.storage import retention as stored
 from tactful.storage.repository import Store
 
@@ -24,6 +27,8 @@ class RetentionReport:
     dry_run: bool
     events: list[dict[str, Any]] = field(default_factory=list)
     decisions: int = 0
+    messages: int = 0
+    protections: int = 0
 
     @property
     def events_total(self) -> int:
@@ -36,6 +41,8 @@ class RetentionReport:
             "events_deleted" if not self.dry_run else "events_expired": self.events_total,
             "events": self.events,
             "decisions_deleted" if not self.dry_run else "decisions_expired": self.decisions,
+            "messages_deleted" if not self.dry_run else "messages_expired": self.messages,
+            "protections_deleted" if not self.dry_run else "protections_expired": self.protections,
         }
 
 
@@ -78,11 +85,24 @@ def run_retention(
             if dry_run
             else stored.delete_decisions(conn, cutoff)
         )
+        report.messages = (
+            stored_messages.expired(conn, cutoff)
+            if dry_run
+            else stored_messages.delete_expired(conn, cutoff)
+        )
+        report.protections = (
+            stored_protections.ended_before(conn, cutoff)
+            if dry_run
+            else stored_protections.delete_ended_before(conn, cutoff)
+        )
     if not dry_run:
         log.info(
-            "retention: deleted %d events and %d decision records",
+            "retention: deleted %d events, %d decision records, %d messaging decisions and "
+            "%d ended protections",
             report.events_total,
             report.decisions,
+            report.messages,
+            report.protections,
         )
     return report
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from tactful.storage import tables as t
 
@@ -112,3 +112,13 @@ def remove(conn: Connection, subject_id: str, kind: str, category: str) -> bool:
 def export_rows(conn: Connection, subject_id: str) -> list[dict[str, Any]]:
     """The person's protection rows for their export (access and portability)."""
     return [p.as_dict() for p in of_subject(conn, subject_id)]
+
+
+def ended_before(conn: Connection, cutoff: datetime) -> int:
+    """How many protections ended before `cutoff` (kept till then so the person sees them)."""
+    query = select(func.count()).select_from(_P).where(_P.c.ends_at < cutoff)
+    return int(conn.execute(query).scalar_one())
+
+
+def delete_ended_before(conn: Connection, cutoff: datetime) -> int:
+    return int(conn.execute(delete(_P).where(_P.c.ends_at < cutoff)).rowcount)
