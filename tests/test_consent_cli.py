@@ -100,7 +100,7 @@ def test_publishing_a_widened_notice_reports_the_stale_purposes(
     assert "2027-01-01" in versions.stdout
 
     # Same version, other content: refused, with the reason.
-    notice_file.write_text(widened.replace("Marketing messages", "Offers"))
+    notice_file.write_text(widened.replace("Offers by email", "Offers by e-mail"))
     again = tactful(settings, "notice", "publish", "--file", str(notice_file))
     assert again.returncode == 2
     assert "give the changed notice a new version" in again.stderr
