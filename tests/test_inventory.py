@@ -94,3 +94,19 @@ def test_a_person_with_nothing_consented_holds_nothing_but_their_record(
 def test_an_unknown_subject_has_no_inventory(service: Tactful) -> None:
     with pytest.raises(NotFound):
         service.inventory("nobody")
+
+
+def test_messages_and_the_persons_own_controls_are_listed(service: Tactful) -> None:
+    before = {e["kind"] for e in service.inventory("alice")["data"]}
+    assert not before & {"messages", "controls"}
+    service.messaging.add_campaign("news", "News", None, False)
+    service.messaging.decide("alice", "email", "news", "Our new books are in.")
+    service.give_feedback("alice", "fewer_messages", "all")
+    service.protections.set_vulnerable("alice", True)
+    entries = {e["kind"]: e for e in service.inventory("alice")["data"]}
+    assert entries["messages"]["count"] == 1
+    assert entries["messages"]["oldest_deleted_on"] == (
+        NOW + timedelta(days=service.settings.decision_retention_days)
+    ).isoformat()
+    assert entries["controls"]["count"] == 2
+    assert "self-exclusions" in entries["controls"]["description"]

@@ -35,6 +35,7 @@ SECTIONS = {
     "suppressions",
     "feedback",
     "protections",
+    "messages",
     "rights_requests",
     "access_log",
 }
@@ -66,6 +67,8 @@ def rich(service: Tactful) -> Seeded:
     service.give_feedback("amara", "fewer_messages", "email")
     service.protections.self_exclude("amara", "gambling", 30)
     service.protections.set_vulnerable("amara", True)
+    service.messaging.add_campaign("autumn", "Autumn running", None, False)
+    service.messaging.decide("amara", "email", "autumn", "Hurry, only 2 left!")
     return person
 
 
@@ -210,6 +213,10 @@ def test_every_section_is_present_and_complete_for_a_richly_seeded_person(
         ("self_exclusion", "gambling"),
         ("vulnerable", ""),
     ]
+    [message] = export["messages"]
+    assert (message["campaign_title"], message["decision"]) == ("Autumn running", "hold")
+    assert {c["name"] for c in message["checks"] if not c["passed"]} >= {"consent", "copy"}
+    assert "Hurry" not in str(message)  # the copy itself is never kept
 
     kinds = {r["request_id"]: r["kind"] for r in export["rights_requests"]}
     assert set(kinds.values()) == {"access", "rectification"}
@@ -233,6 +240,7 @@ def test_every_section_is_present_and_complete_for_a_richly_seeded_person(
         "suppressions": 1,
         "feedback": 1,
         "protections": 2,
+        "messages": 1,
         "rights_requests": len(kinds),
         "access_log": len(export["access_log"]),
     }
@@ -253,6 +261,7 @@ def test_a_person_with_nothing_but_an_id_gets_empty_sections(service: Tactful) -
         "complaints",
         "feedback",
         "protections",
+        "messages",
     ):
         assert export[section] == [], section
     assert export["inferences"]["treated_as_minor"]["minor"] is False
@@ -313,6 +322,7 @@ def test_the_page_has_a_heading_and_tables_per_section_and_escapes_everything(
         "suppressions",
         "feedback",
         "protections",
+        "messages",
         "rights-requests",
         "access-log",
     ):

@@ -40,7 +40,7 @@ from tactful.explanations.why import why_decision
 from tactful.ingestion.schemas import ID_PATTERN
 from tactful.services.rights import request_view
 from tactful.services.views import consent_view, ledger_view
-from tactful.storage import feedback, protections
+from tactful.storage import feedback, messages, protections
 from tactful.storage import subject_data as data
 from tactful.storage.audit import snapshot
 from tactful.storage.receipts import active_objection, evidence_for
@@ -109,6 +109,7 @@ def export_subject(
         suppressions = data.suppressions(conn, subject_id)
         given_feedback = feedback.of_subject(conn, subject_id)
         held_protections = protections.export_rows(conn, subject_id)
+        sent_or_held = messages.export_rows(conn, subject_id)
         requests = [request_view(r, received) for r in data.rights_requests(conn, subject_id)]
         access_log = list(data.audit_entries(conn, fingerprint))
     complaints = tactful.complaints.of_subject(subject_id)
@@ -154,6 +155,7 @@ def export_subject(
         "suppressions": suppressions,
         "feedback": given_feedback,
         "protections": held_protections,
+        "messages": sent_or_held,
         "rights_requests": requests,
         "access_log": access_log,
     }
@@ -167,6 +169,7 @@ def export_subject(
         "suppressions": len(suppressions),
         "feedback": len(given_feedback),
         "protections": len(held_protections),
+        "messages": len(sent_or_held),
         "rights_requests": len(requests),
         "access_log": len(access_log),
     }

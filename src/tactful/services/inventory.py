@@ -144,4 +144,55 @@ def subject_inventory(
                 "readable_by": readers("decisions", keys),
             }
         )
+    messages_n, messages_oldest = counts["messages"]
+    if messages_n:
+        entries.append(
+            {
+                "kind": "messages",
+                "data_category": "messages",
+                "description": "Each time a marketing message to you was considered: sent or "
+                "held, and why (never its text)",
+                "count": messages_n,
+                "source": "Made by Tactful each time the shop asked whether to message you; "
+                "opens and clicks as the shop's sender reported them",
+                "purposes": [
+                    {
+                        "purpose": "protection",
+                        "title": "Keeping to your choices, your limits and the frequency caps, "
+                        "and showing why a message was or was not sent",
+                    }
+                ],
+                "retention_days": decision_retention_days,
+                "oldest_deleted_on": _iso(
+                    messages_oldest + timedelta(days=decision_retention_days)
+                    if messages_oldest
+                    else None
+                ),
+                "readable_by": readers("decisions", keys),
+            }
+        )
+    controls_n = counts["feedback"][0] + counts["protections"][0]
+    if controls_n:
+        entries.append(
+            {
+                "kind": "controls",
+                "data_category": "controls",
+                "description": "What you asked for: items and categories you want less of, "
+                "fewer messages, self-exclusions, and whether you told us you are vulnerable",
+                "count": controls_n,
+                "source": "You, in the privacy center (or a privacy officer at your request)",
+                "purposes": [
+                    {
+                        "purpose": "protection",
+                        "title": "Honouring what you asked for in every recommendation and "
+                        "message",
+                    }
+                ],
+                "retention_days": None,
+                "all_deleted_by": None,
+                "retention": "Until you take it back; an ended self-exclusion is deleted "
+                f"{decision_retention_days} days after it ended",
+                "readable_by": readers("profile", keys),
+            }
+        )
     return {"subject_id": subject.subject_id, "notice_version": notice.version, "data": entries}

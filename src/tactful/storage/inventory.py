@@ -43,6 +43,9 @@ def counts(conn: Connection, subject_id: str) -> dict[str, tuple[int, Any]]:
         ("receipts", t.consent_receipts, t.consent_receipts.c.issued_at),
         ("evidence", t.consent_evidence, t.consent_evidence.c.received_at),
         ("decisions", t.decisions, t.decisions.c.created_at),
+        ("messages", t.messages, t.messages.c.decided_at),
+        ("feedback", t.feedback, t.feedback.c.created_at),
+        ("protections", t.protections, t.protections.c.created_at),
     ):
         row = conn.execute(
             select(func.count(), func.min(when)).where(table.c.subject_id == subject_id)

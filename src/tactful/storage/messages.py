@@ -204,3 +204,37 @@ def delete_expired(conn: Connection, cutoff: datetime) -> int:
     them); how many."""
     result = conn.execute(delete(t.messages).where(_M.decided_at < cutoff))
     return int(result.rowcount)
+
+
+def export_rows(conn: Connection, subject_id: str) -> list[dict[str, Any]]:
+    """Every messaging decision about the person, oldest first, for their export."""
+    query = (
+        select(*_COLUMNS, t.campaigns.c.title)
+        .select_from(t.messages.outerjoin(t.campaigns, t.campaigns.c.campaign_id == _M.campaign_id))
+        .where(_M.subject_id == subject_id)
+        .order_by(_M.decided_at, _M.message_id)
+    )
+    out: list[dict[str, Any]] = []
+    for row in conn.execute(query):
+        message, record = _stored(row), row.record
+        out.append(
+            {
+                "message_id": str(message.message_id),
+                "decided_at": message.decided_at.isoformat(),
+                "channel": message.channel,
+                "campaign_id": message.campaign_id,
+                "campaign_title": row.title,
+                "decision": message.outcome,
+                "reasons": list(record.get("reasons", [])),
+                "checks": [
+                    {"name": c["name"], "passed": c["passed"], "detail": c["detail"]}
+                    for c in record.get("checks", [])
+                ],
+                "disclosure": record.get("disclosure"),
+                "engagement": message.engagement,
+                "engaged_at": None
+                if message.engaged_at is None
+                else message.engaged_at.isoformat(),
+            }
+        )
+    return out
