@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
 from tactful.api.app import create_app
@@ -18,14 +14,9 @@ from tactful.service import Tactful
 from tactful.settings import Settings
 from tactful.storage import tables as t
 from tests import shop
+from tests.live_server import serve
 
 KEY = "test-operator-key-0123456789abcdef"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -33,21 +24,8 @@ def server(settings: Settings) -> Iterator[tuple[str, Tactful]]:
     service = Tactful(settings)
     shop.populate(service)
     service.train()
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, service), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", service
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(settings, service)) as base:
+        yield base, service
     service.close()
 
 

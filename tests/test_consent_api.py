@@ -10,17 +10,12 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import httpx
 import iab_tcf
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -36,6 +31,7 @@ from tests import shop, trained_shop
 from tests.clock import Clock
 from tests.consent.test_tcf import ES_RESTRICTIONS, JAVA_BITFIELD, SPEC_OOB_ALLOWED
 from tests.http_helpers import KEY, OPERATOR, ok, problem
+from tests.live_server import serve
 from tests.trained_shop import T0
 
 GPC = {"Sec-GPC": "1"}
@@ -105,31 +101,9 @@ def _unb64(part: str) -> dict[str, Any]:
     return decoded
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _serve(app: FastAPI) -> Iterator[str]:
+def _serve(app: FastAPI) -> AbstractContextManager[str]:
     """The app behind a real uvicorn server on loopback; yields its base URL."""
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return serve(app, lifespan="off")
 
 
 # -- 1. a withdrawal is effective on the next request --------------------------------------

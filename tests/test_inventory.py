@@ -105,8 +105,9 @@ def test_messages_and_the_persons_own_controls_are_listed(service: Tactful) -> N
     service.protections.set_vulnerable("alice", True)
     entries = {e["kind"]: e for e in service.inventory("alice")["data"]}
     assert entries["messages"]["count"] == 1
-    assert entries["messages"]["oldest_deleted_on"] == (
-        NOW + timedelta(days=service.settings.decision_retention_days)
-    ).isoformat()
+    assert (
+        entries["messages"]["oldest_deleted_on"]
+        == (NOW + timedelta(days=service.settings.decision_retention_days)).isoformat()
+    )
     assert entries["controls"]["count"] == 2
     assert "self-exclusions" in entries["controls"]["description"]

@@ -62,6 +62,7 @@ from tactful.services.identity import SubjectCipher, load_master_key
 from tactful.services.inventory import subject_inventory
 from tactful.services.messaging import MessagingService
 from tactful.services.notices import NoticeRegistry, notice_from
+from tactful.services.paging import page_request
 from tactful.services.protections import ProtectionService
 from tactful.services.retention import run_retention
 from tactful.services.rights import request_view
@@ -574,18 +575,7 @@ class Tactful:
         self, subject_id: str, limit: int = 20, before: str | None = None
     ) -> dict[str, Any]:
         """A subject's past decisions, newest first, in pages of `limit`."""
-        errors = []
-        if not 1 <= limit <= 100:
-            errors.append(FieldError("limit", "must be between 1 and 100"))
-        cursor = None
-        if before is not None:
-            cursor = _page_cursor(before)
-            if cursor is None:
-                errors.append(
-                    FieldError("before", "must be a next_before value or an ISO 8601 date-time")
-                )
-        if errors:
-            raise InvalidInput("The decision list request is invalid.", errors)
+        cursor = page_request(limit, before, "decision")
         with self.store.reading() as conn:
             self._subject(conn, subject_id)
             records = decisions_for(conn, subject_id, limit, cursor)
@@ -991,19 +981,6 @@ def _uuid_or_invalid(value: str, field: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise InvalidInput(f"Not a valid {field}.", [FieldError(field, "must be a UUID")]) from None
-
-
-def _page_cursor(before: str) -> tuple[datetime, uuid.UUID | None] | None:
-    """`time~decision id` as `decisions_of` hands it out, or a bare time with a zone."""
-    moment_text, _, id_text = before.partition("~")
-    try:
-        moment = datetime.fromisoformat(moment_text)
-        last_id = uuid.UUID(id_text) if id_text else None
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return moment, last_id
 
 
 def _tuning_summary(tuning: TuningResult | None) -> dict[str, Any] | None:

@@ -3,7 +3,6 @@ end without a token, the privacy officer sees the register, and bad requests cha
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,14 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from tactful.api.app import create_app
 from tactful.service import Tactful
 from tactful.settings import Settings
 from tests.erasure.helpers import EMAIL, SUBJECT, seed_subject
 from tests.http_helpers import KEY, OPERATOR
-from tests.test_consent_api import _free_port
+from tests.live_server import serve
 
 ME_PATHS = ("/v1/me", "/v1/me/consents", "/v1/me/decisions", "/v1/me/inventory")
 
@@ -26,25 +24,11 @@ ME_PATHS = ("/v1/me", "/v1/me/consents", "/v1/me/decisions", "/v1/me/inventory")
 @contextmanager
 def _server(service: Tactful) -> Iterator[httpx.Client]:
     """The app on loopback with its lifespan, so the erasure worker runs as in production."""
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(service.settings, service), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("server did not start")
-        time.sleep(0.02)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            yield client
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with (
+        serve(create_app(service.settings, service)) as base,
+        httpx.Client(base_url=base, timeout=60) as client,
+    ):
+        yield client
 
 
 @pytest.fixture

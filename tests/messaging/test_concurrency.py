@@ -10,7 +10,6 @@ committed before any of them and all would pass the cap.
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from tactful.api.app import create_app
 from tactful.service import Tactful
 from tactful.settings import Settings
 from tests.clock import Clock
 from tests.http_helpers import OPERATOR
+from tests.live_server import serve
 from tests.messaging.test_service_support import (
     clock,
     count,
@@ -34,7 +33,6 @@ from tests.messaging.test_service_support import (
     policy_toml,
     with_policy,
 )
-from tests.test_consent_api import _free_port
 
 __all__ = ["clock"]
 
@@ -43,28 +41,12 @@ PARALLEL = 40
 
 @contextmanager
 def _server(service: Tactful) -> Iterator[httpx.Client]:
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(service.settings, service), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("server did not start")
-        time.sleep(0.02)
-    try:
-        limits = httpx.Limits(max_connections=PARALLEL, max_keepalive_connections=PARALLEL)
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits
-        ) as client:
-            yield client
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    limits = httpx.Limits(max_connections=PARALLEL, max_keepalive_connections=PARALLEL)
+    with (
+        serve(create_app(service.settings, service)) as base,
+        httpx.Client(base_url=base, timeout=120, limits=limits) as client,
+    ):
+        yield client
 
 
 @contextmanager

@@ -184,8 +184,7 @@ def subject_inventory(
                 "purposes": [
                     {
                         "purpose": "protection",
-                        "title": "Honouring what you asked for in every recommendation and "
-                        "message",
+                        "title": "Honouring what you asked for in every recommendation and message",
                     }
                 ],
                 "retention_days": None,

@@ -31,6 +31,7 @@ from tactful.messaging.rules import (
     decide_message,
 )
 from tactful.services.consents import Choice
+from tactful.services.paging import page_request
 from tactful.signals.selection import opted_in_sensitive
 from tactful.storage import campaigns as stored_campaigns
 from tactful.storage import messages as stored
@@ -249,18 +250,7 @@ class MessagingService:
         self, subject_id: str, limit: int = 20, before: str | None = None
     ) -> dict[str, Any]:
         """The person's messaging decisions, newest first, each with its reasons and label."""
-        errors = []
-        if not 1 <= limit <= 100:
-            errors.append(FieldError("limit", "must be between 1 and 100"))
-        cursor = None
-        if before is not None:
-            cursor = _cursor(before)
-            if cursor is None:
-                errors.append(
-                    FieldError("before", "must be a next_before value or an ISO 8601 date-time")
-                )
-        if errors:
-            raise InvalidInput("The message list request is invalid.", errors)
+        cursor = page_request(limit, before, "message")
         svc = self.service
         with svc.store.reading() as conn:
             svc._subject(conn, subject_id)
@@ -412,17 +402,6 @@ def _uuid(value: str) -> uuid.UUID:
         raise InvalidInput(
             "Not a message id.", [FieldError("message_id", "must be a UUID")]
         ) from None
-
-
-def _cursor(before: str) -> tuple[datetime, uuid.UUID | None] | None:
-    """`time~message id` as `messages_of` hands it out, or a bare time with a zone."""
-    moment_text, _, id_text = before.partition("~")
-    try:
-        moment = datetime.fromisoformat(moment_text)
-        last_id = uuid.UUID(id_text) if id_text else None
-    except ValueError:
-        return None
-    return None if moment.tzinfo is None else (moment, last_id)
 
 
 __all__ = ["MessagingService", "token_digest"]
