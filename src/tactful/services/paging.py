@@ -38,4 +38,3 @@ def parse_cursor(before: str) -> Cursor | None:
     except ValueError:
         return None
     return None if moment.tzinfo is None else (moment, last_id)
-
