@@ -37,7 +37,7 @@ from tactful.consent.ledger import ConsentMethod, ConsentRecord, ConsentStatus
 from tactful.domain.events import Event, EventType
 from tactful.domain.purposes import (
     ANALYTICS_AGGREGATE,
-    MARKETING_DIRECT,
+    MARKETING_EMAIL,
     PERSONALIZATION_BEHAVIORAL,
     PERSONALIZATION_EXPLICIT,
     sensitive_purpose_code,
@@ -222,7 +222,7 @@ def consent_records(shop: Shop, notice: str, *, withdrawals: bool) -> Iterator[C
             if u[0] < no:
                 choices.append((ANALYTICS_AGGREGATE, g if u[0] < yes else d))
             if u[1] < (0.35 if cls == FULL else 0.2):
-                choices.append((MARKETING_DIRECT, g))
+                choices.append((MARKETING_EMAIL, g))
         if shop.opt_in[n] >= 0:
             choices.append((sensitive_purpose_code(SENSITIVE[int(shop.opt_in[n])][1]), g))
         if shop.self_excluded[n] >= 0:
