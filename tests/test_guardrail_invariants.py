@@ -19,12 +19,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tactful.candidates.base import Interactions
-from tactful.candidates.registry import build
 from tactful.consent.ledger import ConsentMethod, ConsentRecord, ConsentStatus, derive_state
 from tactful.consent.levels import PersonalizationLevel
 from tactful.domain.catalog import Item
@@ -33,10 +30,10 @@ from tactful.domain.purposes import DEFAULT_PURPOSES
 from tactful.domain.subjects import AgeBand, Subject, SubjectAttributes
 from tactful.guardrails.policy import DEFAULT_POLICY
 from tactful.pipeline.decide import DecisionContext, DecisionRequest, decide
-from tactful.pipeline.models import ModelHandle
 from tactful.pipeline.surfaces import surface_rankers
 from tactful.training.columns import event_columns, subject_consents
 from tactful.training.interactions import build_training_data
+from tests.test_invariant import fit_models
 
 T0 = datetime(2026, 9, 1, tzinfo=UTC)
 POLICY = DEFAULT_POLICY
@@ -69,20 +66,7 @@ RANKERS = surface_rankers(
 )
 
 
-def _models() -> tuple[ModelHandle, ModelHandle]:
-    gen = np.random.default_rng(11)
-    triples = [
-        (f"u{u}", ITEM_IDS[int(i)], 1.0)
-        for u in range(150)
-        for i in gen.choice(len(ITEM_IDS), size=8, replace=False)
-    ]
-    data = Interactions.from_triples(triples, ITEM_IDS)
-    popular = build("popularity").fit(data)
-    ease = build("ease", {"l2": 50.0}).fit(data)
-    return ModelHandle.of("popularity", "pop-1", popular), ModelHandle.of("ease", "ease-1", ease)
-
-
-POPULAR, PERSONAL = _models()
+POPULAR, PERSONAL = fit_models(ITEM_IDS, seed=11, users=150)
 
 choices = st.lists(
     st.tuples(st.sampled_from(PURPOSE_CODES), st.sampled_from(list(ConsentStatus))),

@@ -40,20 +40,21 @@ EXPLICIT = {EventType.PURCHASE, EventType.RATING}
 BEHAVIOURAL = set(EventType) - EXPLICIT
 
 
-def _models() -> tuple[ModelHandle, ModelHandle]:
-    gen = np.random.default_rng(7)
+def fit_models(item_ids: list[str], seed: int, users: int) -> tuple[ModelHandle, ModelHandle]:
+    """Popularity and EASE fitted on `users` random shoppers of 8 items each."""
+    gen = np.random.default_rng(seed)
     triples = [
-        (f"u{u}", ITEM_IDS[int(i)], 1.0)
-        for u in range(200)
-        for i in gen.choice(len(ITEM_IDS), size=8, replace=False)
+        (f"u{u}", item_ids[int(i)], 1.0)
+        for u in range(users)
+        for i in gen.choice(len(item_ids), size=8, replace=False)
     ]
-    data = Interactions.from_triples(triples, ITEM_IDS)
+    data = Interactions.from_triples(triples, item_ids)
     popular = build("popularity").fit(data)
     ease = build("ease", {"l2": 50.0}).fit(data)
     return ModelHandle.of("popularity", "pop-1", popular), ModelHandle.of("ease", "ease-1", ease)
 
 
-POPULAR, PERSONAL = _models()
+POPULAR, PERSONAL = fit_models(ITEM_IDS, seed=7, users=200)
 
 choices = st.lists(
     st.tuples(st.sampled_from(PURPOSE_CODES), st.sampled_from(list(ConsentStatus))),

@@ -4,6 +4,7 @@ send, 1 for a hold (each reason printed), 2 for bad input, and nothing stored fo
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,10 @@ def _copy(tmp_path: Path, text: str) -> str:
     return str(path)
 
 
+def _decide(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return tactful(settings, "messages", "decide", *args)
+
+
 def test_campaigns_are_added_and_listed(settings: Settings, shop: Tactful) -> None:
     added = tactful(
         settings, "campaigns", "add", "winter", "--title", "Winter [sale]", "--profiled"
@@ -64,40 +69,20 @@ def test_a_send_and_a_hold_with_its_reasons(
     settings: Settings, shop: Tactful, tmp_path: Path
 ) -> None:
     copy = _copy(tmp_path, FAIR)
-    sent = tactful(
-        settings,
-        "messages",
-        "decide",
-        "alice",
-        "--channel",
-        "email",
-        "--campaign",
-        "autumn",
-        "--copy-file",
-        copy,
+    sent = _decide(
+        settings, "alice", "--channel", "email", "--campaign", "autumn", "--copy-file", copy
     )
     assert sent.returncode == 0, sent.stderr
     assert sent.stdout.startswith("send email to alice")
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in sent.stdout
-    held = tactful(
-        settings,
-        "messages",
-        "decide",
-        "carol",
-        "--channel",
-        "email",
-        "--campaign",
-        "autumn",
-        "--copy-file",
-        copy,
+    held = _decide(
+        settings, "carol", "--channel", "email", "--campaign", "autumn", "--copy-file", copy
     )
     assert held.returncode == 1, held.stderr
     assert held.stdout.startswith("hold email to carol")
     assert "consent: No consent to marketing.email has been given." in held.stdout
-    as_json = tactful(
+    as_json = _decide(
         settings,
-        "messages",
-        "decide",
         "alice",
         "--channel",
         "email",

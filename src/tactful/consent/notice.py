@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +21,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tactful.defaults import read_config_file
 from tactful.domain.events import DataCategory
 from tactful.domain.purposes import Purpose, PurposeCatalog, purposes_from_config
 from tactful.errors import FieldError, InvalidInput
@@ -132,18 +132,7 @@ def parse_notice(document: Mapping[str, Any], where: str = "notice file") -> Not
 
 
 def load_notice(path: Path) -> Notice:
-    try:
-        document = tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise InvalidInput(
-            f"Cannot read the notice file {path}: {exc.strerror or exc}.",
-            [FieldError("notice_file", "must be a readable TOML file")],
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            f"The notice file {path} is not valid TOML: {exc}.",
-            [FieldError("notice_file", str(exc))],
-        ) from None
+    document = read_config_file(path, "notice_file", "notice file")
     return parse_notice(document, f"notice file {path}")
 
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
+
+from tactful.errors import FieldError, InvalidInput
 
 
 @cache
@@ -19,3 +22,19 @@ def notice_document() -> dict[str, Any]:
 def guardrails_document() -> dict[str, Any]:
     """The packaged `guardrails.toml`, parsed once (callers must not change it)."""
     return tomllib.loads(resources.files(__name__).joinpath("guardrails.toml").read_text("utf-8"))
+
+
+def read_config_file(path: Path, setting: str, what: str) -> dict[str, Any]:
+    """An operator's TOML file, parsed; a readable error naming the file and the setting
+    that points at it when it cannot be read or is not TOML."""
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise InvalidInput(
+            f"Cannot read the {what} {path}: {exc.strerror or exc}.",
+            [FieldError(setting, "must be a readable TOML file")],
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(
+            f"The {what} {path} is not valid TOML: {exc}.", [FieldError(setting, str(exc))]
+        ) from None

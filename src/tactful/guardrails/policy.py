@@ -7,7 +7,6 @@ means "no cap". Pure: no storage, no web framework.
 
 from __future__ import annotations
 
-import tomllib
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import replace
@@ -19,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from tactful.defaults import guardrails_document
+from tactful.defaults import guardrails_document, read_config_file
 from tactful.domain.catalog import Item
 from tactful.errors import FieldError, InvalidInput
 
@@ -183,18 +182,7 @@ def load_policy(path: Path | None) -> GuardrailPolicy:
     """The policy in `path`, or the shipped one; a readable error for any mistake."""
     if path is None:
         return DEFAULT_POLICY
-    try:
-        document = tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise InvalidInput(
-            f"Cannot read the guardrails file {path}: {exc.strerror or exc}.",
-            [FieldError("guardrails_file", "must be a readable TOML file")],
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            f"The guardrails file {path} is not valid TOML: {exc}.",
-            [FieldError("guardrails_file", str(exc))],
-        ) from None
+    document = read_config_file(path, "guardrails_file", "guardrails file")
     return policy_from_document(document, f"guardrails file {path}")
 
 

@@ -235,6 +235,16 @@ def _impact(
     )
 
 
+def _one_per_person(reference: str, n: int, lengths: dict[str, int]) -> None:
+    mismatched = [
+        FieldError(name, f"has {length} entries, {reference} has {n}")
+        for name, length in lengths.items()
+        if length != n
+    ]
+    if mismatched:
+        raise InvalidInput("Every argument must have one entry per person.", mismatched)
+
+
 def targeting(
     labels: Labels,
     eligible: Flags,
@@ -255,14 +265,7 @@ def targeting(
         "served": _flags(served, "served"),
         "converted": _flags(converted, "converted"),
     }
-    n = len(label_list)
-    mismatched = [
-        FieldError(name, f"has {len(values)} entries, labels has {n}")
-        for name, values in columns.items()
-        if len(values) != n
-    ]
-    if mismatched:
-        raise InvalidInput("Every argument must have one entry per person.", mismatched)
+    _one_per_person("labels", len(label_list), {k: len(v) for k, v in columns.items()})
 
     members: dict[str, list[int]] = {}
     unknown = 0
@@ -309,15 +312,9 @@ def targeting_by_segment(
     segment_list = _labels(segments, "segments")
     label_list = _labels(labels, "labels")
     flags = [_flags(eligible, "eligible"), _flags(served, "served"), _flags(converted, "converted")]
-    n = len(segment_list)
     lengths = [len(label_list), *(len(f) for f in flags)]
-    mismatched = [
-        FieldError(name, f"has {length} entries, segments has {n}")
-        for name, length in zip(("labels", "eligible", "served", "converted"), lengths, strict=True)
-        if length != n
-    ]
-    if mismatched:
-        raise InvalidInput("Every argument must have one entry per person.", mismatched)
+    names = ("labels", "eligible", "served", "converted")
+    _one_per_person("segments", len(segment_list), dict(zip(names, lengths, strict=True)))
     _check_parameters(threshold, min_group_size)
     members: dict[str, list[int]] = {}
     for person, segment in enumerate(segment_list):
