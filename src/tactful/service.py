@@ -43,6 +43,7 @@ from tactful.evaluation.tuning import TuningResult
 from tactful.evaluation.tuning import tune as tune_model
 from tactful.explanations.parameters import ModelInfo, recommender_parameters
 from tactful.explanations.why import why_decision, why_item
+from tactful.fairness.policy import load_audit_policy
 from tactful.guardrails.filters import CatalogMasks
 from tactful.guardrails.policy import Channel, load_policy
 from tactful.ingestion.batches import parse_rows, reject_unknown
@@ -58,6 +59,8 @@ from tactful.services.audit import AuditLog
 from tactful.services.complaints import ComplaintService
 from tactful.services.consents import Choice, ConsentService, Outcome
 from tactful.services.erasure import ErasureService
+from tactful.services.ethics import EthicsReports
+from tactful.services.fairness import FairnessAudits
 from tactful.services.identity import SubjectCipher, load_master_key
 from tactful.services.inventory import subject_inventory
 from tactful.services.messaging import MessagingService
@@ -119,6 +122,7 @@ class Tactful:
         # Checked before anything is opened: a bad configuration stops the start cleanly.
         self.rankers = surface_rankers(settings.surface_rerankers)
         self.guardrails = load_policy(settings.guardrails_file)
+        self.audit_policy = load_audit_policy(settings.audit_file)
         self._harm_prone = frozenset(self.guardrails.protection.harm_prone)
         self.store = store or Store.open(settings.resolved_database_url)
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -160,6 +164,8 @@ class Tactful:
             self.retrain_current,
         )
         self.messaging = MessagingService(self)
+        self.fairness = FairnessAudits(self)
+        self.ethics = EthicsReports(self)
         self.protections = ProtectionService(self)
         # An erasure a stopped process left half done is finished before anything else.
         self.erasure.resume()

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         "harm-prone categories, and the messaging rules (channel purposes, caps, quiet hours, "
         "fatigue, copy check). Unset: tactful/defaults/guardrails.toml.",
     )
+    audit_file: Path | None = Field(
+        None,
+        description="The fairness audit policy (TOML): how often `tactful serve` audits and "
+        "over which window, what is measured, and the thresholds that raise an alert. Unset: "
+        "tactful/defaults/audit.toml.",
+    )
     public_url: str | None = Field(
         None,
         description="The address people reach this Tactful at (scheme://host[:port][/path]), "

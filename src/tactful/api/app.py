@@ -19,6 +19,7 @@ from tactful.api.routes import (
     consents,
     decisions,
     erasure,
+    fairness,
     feedback,
     health,
     ingest,
@@ -27,6 +28,7 @@ from tactful.api.routes import (
     messages,
     models,
     protections,
+    reports,
     rights,
     transparency,
 )
@@ -92,6 +94,8 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
         feedback,
         messages,
         protections,
+        fairness,
+        reports,
     ):
         app.include_router(module.router)
     # Inside the body limit: the lane answers only what the route would answer alike.

@@ -19,6 +19,7 @@ from tactful.cli import (
     keys,
     messaging,
     protections,
+    reports,
     rights,
 )
 from tactful.cli.common import DataDir, console, err_console, fail, progress, settings_for
@@ -34,7 +35,17 @@ app = typer.Typer(
 import_app = typer.Typer(help="Import items, subjects, events or a MovieLens dataset.")
 app.add_typer(import_app, name="import")
 consenting.register(app)
-for _module in (rights, erasure, complaints, auditing, keys, copylint, messaging, protections):
+for _module in (
+    rights,
+    erasure,
+    complaints,
+    auditing,
+    keys,
+    copylint,
+    messaging,
+    protections,
+    reports,
+):
     _module.register(app)
 
 

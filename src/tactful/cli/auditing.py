@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tactful.audit.chain import AuditAction
+from tactful.cli import fairness
 from tactful.cli.common import DataDir, console, err_console, open_service
 from tactful.errors import FieldError, InvalidInput
 
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
 
 TAMPERED = 2
 
-audit_app = typer.Typer(help="The tamper-evident audit log: verify it, list entries, checkpoint.")
+audit_app = typer.Typer(
+    help="The tamper-evident audit log (verify, list, checkpoint) and fairness audits (run)."
+)
 
 
 @audit_app.command("verify")
@@ -125,5 +128,6 @@ def checkpoint(data_dir: DataDir = None) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to `app`."""
+    """Add this module's commands to `app`, with the fairness audit commands."""
+    fairness.add_commands(audit_app)
     app.add_typer(audit_app, name="audit")

@@ -1,5 +1,5 @@
 """Configuration shipped with Tactful: the notice an empty store starts with, and the
-guardrail policy used when no other is configured."""
+guardrail policy and the fairness audit policy used when no other is configured."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ def notice_document() -> dict[str, Any]:
 def guardrails_document() -> dict[str, Any]:
     """The packaged `guardrails.toml`, parsed once (callers must not change it)."""
     return tomllib.loads(resources.files(__name__).joinpath("guardrails.toml").read_text("utf-8"))
+
+
+@cache
+def audit_document() -> dict[str, Any]:
+    """The packaged `audit.toml`, parsed once (callers must not change it)."""
+    return tomllib.loads(resources.files(__name__).joinpath("audit.toml").read_text("utf-8"))
 
 
 def read_config_file(path: Path, setting: str, what: str) -> dict[str, Any]:

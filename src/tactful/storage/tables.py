@@ -414,3 +414,24 @@ message_gate = Table(
     _subject_id(primary_key=True),
     Column("last_decided_at", UTCDateTime(), nullable=False),
 )
+
+# Every fairness audit run: its figures (aggregates only, no person's data), whether a
+# threshold was crossed, and who acknowledged the alert. Kept so a report shows the trend.
+fairness_audits = Table(
+    "fairness_audits",
+    metadata,
+    Column("audit_id", Uuid, primary_key=True),
+    Column("source", String(16), nullable=False),  # "store" or "offline"
+    Column("label", String(128), nullable=False),  # "store", or the offline protocol
+    Column("window_start", UTCDateTime()),
+    Column("window_end", UTCDateTime()),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("triggered_by", String(128), nullable=False),  # the actor, or "schedule"
+    Column("alert", Boolean, nullable=False),
+    Column("crossed", JSONType, nullable=False),  # the checks whose threshold was crossed
+    Column("result", JSONType, nullable=False),
+    Column("acknowledged_at", UTCDateTime()),
+    Column("acknowledged_by", String(128)),
+    Index("ix_fairness_audits_started", "started_at"),
+)
