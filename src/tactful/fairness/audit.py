@@ -178,7 +178,10 @@ def _per_person(per_list: FloatArray, checked: Checked) -> FloatArray:
 
 
 def _person_mean(per_list: FloatArray, checked: Checked) -> float | None:
-    return finite(metrics.mean_ranking({"v": _per_person(per_list, checked)})["v"])
+    """The mean over people of their per-person means; None when nobody has a value."""
+    values = _per_person(per_list, checked)
+    kept = values[~np.isnan(values)]
+    return finite(float(kept.mean())) if kept.size else None
 
 
 def _exposure(
