@@ -5,10 +5,16 @@ re-ranker here trades a measured amount of accuracy for something else:
 
 * `mmr.mmr`: diversity within the list (maximal marginal relevance);
 * `calibration.calibrate`: a category mix that follows the subject's history (Steck 2018);
-* `exploration.explore`: a share of the list drawn from the long tail, each marked.
+* `exploration.explore`: a share of the list drawn from the long tail, each marked;
+* `fair_exposure.fair_rerank`: a protected group (e.g. some providers) never significantly
+  under-represented in any prefix of the list (FA*IR, Zehlike et al. 2017);
+* `popularity.debias_popularity`: long-tail items promoted as far as the person's own
+  history shows a taste for them (binary xQuAD, Abdollahpouri et al. 2019);
+* `group_calibration.group_calibrate`: the list's mix over item groups (providers,
+  popularity bands) follows the person's history, the catalog, or a blend of the two.
 
-They share one shape: scores over item columns (higher is better), the items' categories,
-k, a typed config (pydantic, extra fields forbidden, frozen), and an optional `exclude`
+They share one shape: scores over item columns (higher is better), the items' categories
+or groups, k, a typed config (pydantic, extra fields forbidden, frozen), and an optional `exclude`
 mask that always wins, as in `tactful.candidates.base.top_k`. They return column indices,
 best first, distinct, never excluded. They are pure: numpy in, numpy out, no store.
 """
@@ -105,6 +111,14 @@ def check_k(k: object, pool: int | None = None) -> int:
     return int(k)
 
 
+def check_history(history: object, n_items: int) -> IndexArray:
+    """A subject's history as distinct column indices; InvalidInput when one is out of range."""
+    seen = np.asarray(history, dtype=np.int64).ravel()
+    if seen.size and (seen.min() < 0 or seen.max() >= n_items):
+        raise InvalidInput("history must hold item column indices within the scores.")
+    return np.unique(seen)
+
+
 def pool_of(scores: Float64Array, pool: int, exclude: BoolArray | None) -> IndexArray:
     """The `pool` best columns by score, best first (ties by lower index), never excluded."""
     same: npt.NDArray[Any] = scores  # top_k widens to float64 itself: same order as top_k
@@ -126,6 +140,7 @@ __all__ = [
     "Categories",
     "Float64Array",
     "category_flags",
+    "check_history",
     "check_k",
     "check_scores",
     "make_config",
