@@ -39,7 +39,7 @@ def result(data: AuditData) -> AuditResult:
 def test_counts_and_shape(data: AuditData, result: AuditResult) -> None:
     out = result.as_dict()
     counts = out["counts"]
-    assert (out["source"], out["label"]) == ("offline", "msr-ml100k")
+    assert (out["source"], out["label"]) == ("offline", "msr-ml100k/ease")
     assert out["window"] == {"start": None, "end": None}
     assert counts["train_ratings"] + counts["test_ratings"] == 100_000
     assert counts["lists"] == counts["people"] == counts["evaluated_users"] == 943
@@ -115,7 +115,7 @@ def test_genre_segments(data: AuditData, result: AuditResult) -> None:
 @pytest.mark.slow
 def test_the_folds_protocol_audits_its_first_fold(datasets: Path) -> None:
     data = offline_audit_data("ml100k-folds", datasets_dir=datasets, k=5)
-    assert data.label == "ml100k-folds"
+    assert data.label == "ml100k-folds/ease"
     assert data.counts["train_ratings"] == 80_000  # u1.base
     assert data.lists.shape == (data.counts["evaluated_users"], 5)
 

@@ -132,7 +132,7 @@ def evaluate(
     started = time.perf_counter()
     dataset = load_dataset(protocol, datasets_dir)
     parts: list[PartResult] = []
-    for part_name, train, test in _parts(protocol, dataset, seed):
+    for part_name, train, test in protocol_parts(protocol, dataset, seed):
         experiment = build_experiment(train, test, dataset, protocol.group_attributes)
         runs = []
         for name in names:
@@ -156,7 +156,8 @@ def evaluate(
     )
 
 
-def _parts(protocol: Protocol, dataset: Dataset, seed: int) -> list[tuple[str, Any, Any]]:
+def protocol_parts(protocol: Protocol, dataset: Dataset, seed: int) -> list[tuple[str, Any, Any]]:
+    """The protocol's (name, train, test) parts: its folds, or its one seeded split."""
     if protocol.split == "folds":
         return [
             (stem, dataset.ratings(f"{stem}.base"), dataset.ratings(f"{stem}.test"))

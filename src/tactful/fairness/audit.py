@@ -127,7 +127,9 @@ def run_audit(
     if "quality_ratio" in bounds:
         checks += quality_checks(quality, measure.k, *bounds["quality_ratio"])
     if "provider_exposure_ratio" in bounds:
-        checks += provider_checks(names, groups, *bounds["provider_exposure_ratio"])
+        checks += provider_checks(
+            names, groups, measure.min_provider_items, *bounds["provider_exposure_ratio"]
+        )
     checks += figure_checks(bounds, exposure["gini"], popularity)
     if "adverse_impact_ratio" in bounds:
         checks += targeting_checks(segments, *bounds["adverse_impact_ratio"])

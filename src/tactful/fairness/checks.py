@@ -160,12 +160,12 @@ def quality_checks(
 
 
 def provider_checks(
-    names: Sequence[str], groups: GroupExposure, bound: Bound, threshold: float
+    names: Sequence[str], groups: GroupExposure, min_items: int, bound: Bound, threshold: float
 ) -> list[Check]:
-    """Per provider group with items in the catalog: exposure share / catalog share."""
+    """Per provider group with at least `min_items` catalog items: exposure / catalog share."""
     out = []
     for index, name in enumerate(names):
-        if groups.items[index] == 0:
+        if groups.items[index] < max(min_items, 1):
             continue
         ratio = finite(groups.ratio[index])
         share = finite(groups.exposure_share[index])
@@ -227,32 +227,46 @@ def figure_checks(
 def targeting_checks(
     segments: Sequence[SegmentReport], bound: Bound, threshold: float
 ) -> list[Check]:
-    """Per segment, attribute, rate and group large enough to judge and with a ratio."""
+    """Per segment, attribute and rate: the lowest ratio among groups large enough to judge.
+
+    One check per rate rather than per group keeps a run over many segments readable (a
+    genre-by-occupation audit has hundreds of groups); its message names every group below
+    the floor, and the per-group ratios stay in the targeting reports.
+    """
     out = []
     for segment in segments:
         where = f"{segment.kind} {segment.segment}"
         for attribute, report in segment.reports.items():
             for rate, impact in report.impact.items():
-                for group, standing in impact.groups.items():
-                    if standing.too_small or standing.ratio is None:
-                        continue
-                    ratio = shown(standing.ratio, threshold, ".2f")
-                    said = (
-                        f"In {where}, {attribute} {group} {_RATE_VERBS.get(rate, rate)} "
-                        f"{ratio} of the rate of {impact.reference_group}"
+                judged = {
+                    group: standing.ratio
+                    for group, standing in sorted(impact.groups.items())
+                    if not standing.too_small and standing.ratio is not None
+                }
+                if not judged:
+                    continue
+                worst = min(judged, key=lambda group: judged[group])
+                ratio = shown(judged[worst], threshold, ".2f")
+                said = (
+                    f"In {where}, {attribute} {worst} {_RATE_VERBS.get(rate, rate)} "
+                    f"{ratio} of the rate of {impact.reference_group}"
+                )
+                others = [g for g in impact.flagged if g != worst and g in judged]
+                if others:
+                    listed = ", ".join(f"{g} {judged[g]:.2f}" for g in others)
+                    said += f" (also below the floor: {listed})"
+                # The report was made with this threshold (unless it is 0, which no ratio
+                # can fall below), so its exact verdict is the check's.
+                out.append(
+                    _check(
+                        "adverse_impact_ratio",
+                        f"{where} / {attribute} / {rate}",
+                        judged[worst],
+                        bound,
+                        threshold,
+                        said,
+                        ".2f",
+                        crossed=bool(impact.flagged) and threshold > 0,
                     )
-                    # The report was made with this threshold (unless it is 0, which no
-                    # ratio can fall below), so its exact verdict is the check's.
-                    out.append(
-                        _check(
-                            "adverse_impact_ratio",
-                            f"{where} / {attribute} / {rate}: {group}",
-                            standing.ratio,
-                            bound,
-                            threshold,
-                            said,
-                            ".2f",
-                            crossed=standing.flagged and threshold > 0,
-                        )
-                    )
+                )
     return out

@@ -44,7 +44,7 @@ class Segment:
 @dataclass(frozen=True)
 class AuditData:
     source: Literal["store", "offline"]
-    label: str  # "store", or the offline protocol's name (e.g. "msr-ml100k")
+    label: str  # "store", or the offline protocol and model (e.g. "msr-ml100k/ease")
     window_start: datetime | None  # the decisions' time window; None offline
     window_end: datetime | None
     item_ids: Sequence[str]  # per item column

@@ -39,7 +39,7 @@ from tactful.evaluation.data import Dataset, item_id, load_dataset
 from tactful.evaluation.experiment import build_experiment, seeded_config
 from tactful.evaluation.protocols import get_protocol
 from tactful.evaluation.ranking import recommend_top_k
-from tactful.evaluation.runner import _parts, check_models
+from tactful.evaluation.runner import check_models, protocol_parts
 from tactful.fairness.data import AuditData, Segment
 
 ATTRIBUTES = ("gender", "age_band", "occupation")
@@ -68,7 +68,7 @@ def offline_audit_data(
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise InvalidInput(f"k must be a positive integer, got {k!r}.", [FieldError("k", "< 1")])
     dataset = load_dataset(spec, datasets_dir)
-    _, train, test = _parts(spec, dataset, seed)[0]
+    _, train, test = protocol_parts(spec, dataset, seed)[0]
     experiment = build_experiment(train, test, dataset, ATTRIBUTES)
     fitted = build(model, seeded_config(model, seed)).fit(experiment.train)
     train_matrix = experiment.train.matrix
@@ -94,7 +94,7 @@ def offline_audit_data(
     genres, categories = _categories(movies, dataset)
     return AuditData(
         source="offline",
-        label=spec.name,
+        label=f"{spec.name}/{model}",
         window_start=None,
         window_end=None,
         item_ids=[item_id(int(m)) for m in movies],

@@ -39,6 +39,7 @@ class Measure(_Strict):
         "region",
     )
     min_group_size: Annotated[int, Field(ge=1, le=1_000_000)] = 30
+    min_provider_items: Annotated[int, Field(ge=1, le=1_000_000)] = 10
     head_share: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.2
     engagement_hours: Annotated[int, Field(ge=1, le=24 * 366)] = 168
 
