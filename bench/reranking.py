@@ -4,39 +4,34 @@
         [--users 0] [--seed 42]
 
 The data are split as the msr-ml100k protocol of `tactful evaluate` splits them (75/25
-stratified by item, seed 42; `tactful.evaluation`), the base model is fitted on the
-training part with its default config (no tuning), and each evaluated user's scores over
-the items they have not rated are re-ranked to a top-10. Genres are the categories.
-Per re-ranker setting: nDCG@10, intra-list diversity, miscalibration (Steck) and catalog
-coverage, with the metrics of `tactful.metrics`. `--users N` evaluates a seeded sample of
-N users instead of all of them. The MovieLens files are read in place, never copied.
+stratified by item, seed 42; `tactful.evaluation`, through `bench/_ml100k.py`), the base
+model is fitted on the training part with its default config (no tuning), and each
+evaluated user's scores over the items they have not rated are re-ranked to a top-10.
+Genres are the categories. Per re-ranker setting: nDCG@10, intra-list diversity,
+miscalibration (Steck) and catalog coverage, with the metrics of `tactful.metrics`.
+`--users N` evaluates a seeded sample of N users instead of all of them. The MovieLens
+files are read in place, never copied.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import _ml100k as ml
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from tactful import metrics
 from tactful.candidates.base import IndexArray, top_k
-from tactful.candidates.registry import build
-from tactful.evaluation.data import load_dataset
-from tactful.evaluation.experiment import build_experiment, seeded_config
-from tactful.evaluation.protocols import get_protocol
-from tactful.evaluation.splits import stratified_split
 from tactful.reranking.calibration import CalibrationConfig, calibrate
 from tactful.reranking.exploration import ExplorationConfig, explore
 from tactful.reranking.mmr import MMRConfig, mmr
 
-K = 10
+K = ml.K
 Scores = npt.NDArray[np.float32]
 Flags = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
@@ -91,52 +86,38 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    protocol = get_protocol("msr-ml100k")
-    dataset = load_dataset(protocol, args.datasets)
-    ratings = dataset.ratings("u.data")
-    split = stratified_split(
-        ratings.users, ratings.items, protocol.ratio, args.seed, by=protocol.stratify_by
-    )
-    experiment = build_experiment(ratings.take(split.train), ratings.take(split.test), dataset)
-    model = build(args.model, seeded_config(args.model, args.seed)).fit(experiment.train)
-
-    users = np.arange(len(experiment.eval_rows))
-    if 0 < args.users < len(users):
-        users = np.sort(np.random.default_rng(args.seed).choice(users, args.users, replace=False))
-    rows = experiment.eval_rows[users]
-    histories = sparse.csr_array(experiment.train.matrix[rows])
-    relevant = sparse.csr_array(experiment.relevant[users])
+    bench = ml.load_bench(args.datasets, args.seed, args.users)
+    experiment = bench.experiment
+    model = ml.fit(args.model, experiment.train, args.seed)
+    users = bench.users
+    histories = bench.history
     scores = model.score_batch(histories)
     seen = histories.toarray() != 0
     flags = experiment.genres.toarray().astype(np.float64)
-    popularity = metrics.item_popularity(experiment.train.matrix)
-    n_items = experiment.train.n_items
 
     results: dict[str, dict[str, float]] = {}
     for label, rank in rankers(args.seed):
-        started = time.perf_counter()
-        table = np.full((len(users), K), -1, dtype=np.int64)
-        for n in range(len(users)):
-            history = np.flatnonzero(seen[n]).astype(np.int64)
-            chosen = rank(scores[n], flags, history, seen[n], int(users[n]))
-            table[n, : len(chosen)] = chosen
-        seconds = time.perf_counter() - started
-        ranking = metrics.mean_ranking(metrics.per_user_ranking(table, relevant, K))
+        # One user's ranker as the shared loop calls it: (scores, exclude, history, n).
+        def run(s: Scores, x: Mask, h: IndexArray, n: int, rank: Ranker = rank) -> IndexArray:
+            return rank(s, flags, h, x, int(users[n]))
+
+        table, ms = ml.rerank(scores, seen, histories, run)
+        ranking = metrics.mean_ranking(ml.accuracy(bench, table))
         results[label] = {
             "ndcg@10": ranking["ndcg"],
             "ild": metrics.intra_list_diversity(table, experiment.genres),
             "miscalibration": metrics.miscalibration(table, histories, experiment.genres),
-            "coverage": metrics.catalog_coverage(table, n_items),
-            "long_tail": metrics.long_tail_share(table, metrics.long_tail_mask(popularity)),
-            "ms_per_user": 1000.0 * seconds / len(users),
+            "coverage": metrics.catalog_coverage(table, bench.n_items),
+            "long_tail": metrics.long_tail_share(table, bench.long_tail),
+            "ms_per_user": ms,
         }
     report: dict[str, Any] = {
-        "protocol": protocol.name,
+        "protocol": bench.protocol.name,
         "model": args.model,
         "model_config": model.config.model_dump(mode="json"),
         "seed": args.seed,
         "users": len(users),
-        "sampled": bool(0 < args.users < len(experiment.eval_rows)),
+        "sampled": bench.sampled,
         "k": K,
         "results": results,
     }
