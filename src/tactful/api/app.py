@@ -53,6 +53,10 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
                 app.state.tactful.run_retention, settings.retention_interval_seconds
             )
             schedule.start()
+        # Fairness audits of the recent decisions, every audit_policy.schedule.interval_hours.
+        audits = app.state.tactful.fairness.schedule() if owned else None
+        if audits is not None:
+            audits.start()
         # Erasures are retrained in the background; one left by a stopped process is
         # picked up at once.
         worker = ErasureWorker(app.state.tactful.process_erasures)
@@ -60,6 +64,8 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
         worker.start()
         yield
         worker.stop()
+        if audits is not None:
+            audits.stop()
         if schedule is not None:
             schedule.stop()
         if owned:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from rich.console import Console
@@ -23,16 +24,25 @@ def _batches(rows: Sequence[T]) -> list[Sequence[T]]:
 
 
 def build_demo(settings: Settings, *, small: bool = False) -> dict[str, float]:
-    """Generate the demo store into an empty data directory and train; returns timings."""
+    """Generate the demo store into an empty data directory, train, play a month of traffic
+    and audit it; returns timings.
+
+    The build runs on its own clock: the store is loaded and trained a month ago, then the
+    clock moves through the month's decisions (`demo.traffic`) and stops now, where one
+    fairness audit of the month is run, so the console has a run (and its alert) to show.
+    """
     from tactful.cli.common import progress
     from tactful.demo.generator import DemoConfig, generate
+    from tactful.demo.traffic import PEOPLE, WINDOW, DemoClock, record_traffic
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
     config = DemoConfig(n_items=400, n_subjects=600, n_events=20_000) if small else DemoConfig()
     store = generate(config)
     timings["generate"] = time.perf_counter() - started
-    service = Tactful(settings)
+    now = datetime.now(UTC)
+    clock = DemoClock(now - WINDOW)
+    service = Tactful(settings, clock=clock)
     try:
         with progress() as bar:
             task = bar.add_task(
@@ -72,6 +82,14 @@ def build_demo(settings: Settings, *, small: bool = False) -> dict[str, float]:
         with console.status("training models"):
             service.train()
         timings["train"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        with console.status("recording a month of decisions and engagement"):
+            record_traffic(service, store, clock, now, people=PEOPLE // 4 if small else PEOPLE)
+        timings["traffic"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        with console.status("auditing the month's decisions"):
+            service.fairness.run(actor="demo")
+        timings["audit"] = time.perf_counter() - mark
     finally:
         service.close()
     timings["total"] = time.perf_counter() - started
@@ -111,7 +129,8 @@ def run_demo(settings: Settings, *, rebuild: bool, serve: bool, small: bool) -> 
         marker.write_text("built\n")
         console.print(
             f"Built in {timings['total']:.1f} s (generate {timings['generate']:.1f} s, "
-            f"load {timings['load']:.1f} s, train {timings['train']:.1f} s)."
+            f"load {timings['load']:.1f} s, train {timings['train']:.1f} s, "
+            f"traffic {timings['traffic']:.1f} s, audit {timings['audit']:.1f} s)."
         )
     key = settings.operator_api_key()
     base = f"http://{settings.host}:{settings.port}"

@@ -107,14 +107,26 @@ def run_retention(
     return report
 
 
-class RetentionSchedule:
-    """Runs `job` every `interval` seconds on a daemon thread until stopped."""
+class Schedule:
+    """Runs `job` every `interval` seconds on a daemon thread named `tactful-<name>` until
+    stopped, the first time after `first` seconds (default: one interval). A failing run is
+    logged and retried at the next interval: a job never stops the schedule nor the server.
+    """
 
-    def __init__(self, job: Callable[[], object], interval: float) -> None:
+    def __init__(
+        self,
+        job: Callable[[], object],
+        interval: float,
+        name: str = "retention",
+        *,
+        first: float | None = None,
+    ) -> None:
         self.job = job
         self.interval = interval
+        self.name = name
+        self.first = interval if first is None else first
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="tactful-retention", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=f"tactful-{name}", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -124,8 +136,18 @@ class RetentionSchedule:
         self._thread.join(timeout=10)
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
+        logger = logging.getLogger(f"tactful.{self.name}")
+        wait = self.first
+        while not self._stop.wait(wait):
             try:
                 self.job()
             except Exception:
-                log.exception("retention run failed; retrying at the next interval")
+                logger.exception("%s run failed; retrying at the next interval", self.name)
+            wait = self.interval
+
+
+class RetentionSchedule(Schedule):
+    """The retention job's schedule (`TACTFUL_RETENTION_INTERVAL_SECONDS`)."""
+
+    def __init__(self, job: Callable[[], object], interval: float) -> None:
+        super().__init__(job, interval, "retention")
