@@ -46,6 +46,8 @@ CHECK_LABELS = {
     "adverse_impact_ratio": "Adverse-impact ratio (four-fifths rule)",
 }
 BOUNDS = {name: kind for name, (kind, _) in Thresholds().bounds().items()}
+_META = ("audit_id", "source", "label", "started_at", "seconds")
+_CHECK_KEYS = ("check", "scope", "value", "bound", "threshold", "crossed", "message")
 TARGETING_PLOTS = 8  # flagged segment x attribute plots at most
 TARGETING_UNFLAGGED = 2  # plots when nothing is flagged
 
@@ -76,10 +78,14 @@ def _view(result: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> di
     policy = _section(result, "policy")
     measure = _section(policy, "measure")
     thresholds = _section(policy, "thresholds")
-    checks = [c for c in result.get("checks") or [] if isinstance(c, Mapping)]
+    checks = [
+        {key: c.get(key) for key in _CHECK_KEYS}
+        for c in result.get("checks") or []
+        if isinstance(c, Mapping)
+    ]
     ordered = sorted(checks, key=lambda c: not c.get("crossed"))  # stable: crossed first
     return {
-        "r": result,
+        "r": {key: result.get(key) for key in _META},
         "counts": dict(_section(result, "counts")),
         "window": _section(result, "window"),
         "alert": bool(result.get("alert")),

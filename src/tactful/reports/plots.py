@@ -51,6 +51,7 @@ RATE_TITLES = {
 TIMES = "\N{MULTIPLICATION SIGN}"
 _HATCH = "///"
 _SMALL_EDGE = "#6B6B6B"
+_CLEAR: dict[str, Any] = {"facecolor": "white", "edgecolor": "none", "pad": 0.3, "alpha": 0.85}
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,13 @@ def _height(rows: int, per_row: float, extra: float) -> float:
 
 def _annotate(ax: Axes, y: float, value: float, text: str, offset: float) -> None:
     if not math.isnan(value):
-        ax.text(value + offset, y, text, va="center", ha="left", fontsize=9)
+        ax.text(value + offset, y, text, va="center", ha="left", fontsize=9, bbox=_CLEAR, zorder=4)
+
+
+def _title(fig: Figure, text: str) -> None:
+    """The figure's title, left-aligned over the whole width (an axes title would start
+    after the group labels and run off the right edge)."""
+    fig.suptitle(text, x=0.01, ha="left", fontweight="bold", fontsize=11)
 
 
 def _threshold_line(label: str) -> Line2D:
@@ -178,7 +185,7 @@ def draw_quality(
         if ratios
         else "no ratio: fewer than two groups large enough to judge"
     )
-    ax.set_title(f"Quality by {plain(attribute)}\n{subtitle}", loc="left")
+    _title(fig, f"Quality by {plain(attribute)}\n{subtitle}")
     # Column-major legend: the bars in the first column, their floors in the second.
     fig.legend(handles=bars + floors, loc="outside lower center", ncols=2, frameon=False)
     return fig
@@ -248,12 +255,15 @@ def draw_exposure(providers: Mapping[str, Any], *, threshold: float | None) -> F
             _annotate(left, y[i] - 0.2, exposure[i], f"{exposure[i]:.1f}%", 0.5)
             _annotate(left, y[i] + 0.2, catalog[i], f"{catalog[i]:.1f}%", 0.5)
             _annotate(right, y[i], ratio[i], _fmt(ratio[i], 2), 0.02)
+            if math.isnan(ratio[i]):
+                right.text(0.02, y[i], "n/a", va="center", fontsize=9)
     handles: list[Any] = [
         Patch(color=OKABE_ITO["blue"], label="Share of exposure"),
         Patch(color=OKABE_ITO["orange"], label="Share of catalog"),
         Patch(color=OKABE_ITO["green"], label="Ratio at or above the floor"),
-        Patch(color=OKABE_ITO["vermillion"], label="Ratio under the floor"),
     ]
+    if under.any():
+        handles.append(Patch(color=OKABE_ITO["vermillion"], label="Ratio under the floor"))
     if threshold is not None:
         right.axvline(threshold, color=THRESHOLD, linestyle="--", linewidth=1.4, zorder=3)
         handles.append(_threshold_line(f"Floor: ratio {threshold:g}"))
@@ -271,12 +281,12 @@ def draw_exposure(providers: Mapping[str, Any], *, threshold: float | None) -> F
     left.set_xlim(0, top * 1.22)
     right.set_xlim(0, max(float(np.nanmax(np.append(ratio, 1.0))) * 1.22, 1.2))
     left.set_xlabel("Share (%)")
-    right.set_xlabel("Exposure share ÷ catalog share")
+    right.set_xlabel("Exposure ÷ catalog share")
     left.set_title("Exposure and catalog share", loc="left")
     right.set_title("Ratio", loc="left")
     for ax in (left, right):
         ax.grid(axis="y", visible=False)
-    fig.suptitle("Exposure by provider group", x=0.01, ha="left", fontweight="bold")
+    _title(fig, "Exposure by provider group")
     fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
     return fig
 
@@ -340,10 +350,7 @@ def draw_top_items(
     ax.set_xlabel("Share of all position-weighted exposure (%)")
     ax.grid(axis="y", visible=False)
     limit = f" (alert above {threshold:g})" if threshold is not None else ""
-    ax.set_title(
-        f"The {n} most exposed items\nGini of item exposure: {_fmt(_value(gini))}{limit}",
-        loc="left",
-    )
+    _title(fig, f"The {n} most exposed items\nGini of item exposure: {_fmt(_value(gini))}{limit}")
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     return fig
 
@@ -454,7 +461,8 @@ def draw_targeting(kind: str, segment: str, report: Mapping[str, Any]) -> Figure
         if n <= ANNOTATE:
             for i in range(n):
                 text = "n/a" if math.isnan(values[i]) else f"{values[i]:.0f}%"
-                ax.text(np.nan_to_num(values[i]) + top * 0.02, y[i], text, va="center", fontsize=9)
+                x = np.nan_to_num(values[i]) + top * 0.02
+                ax.text(x, y[i], text, va="center", fontsize=9, bbox=_CLEAR, zorder=4)
         ax.set_xlim(0, top * 1.3)
         ax.set_title(RATE_TITLES[rate], loc="left", fontsize=10)
         ax.set_xlabel("%")
@@ -468,12 +476,7 @@ def draw_targeting(kind: str, segment: str, report: Mapping[str, Any]) -> Figure
         handles.append(_small_patch(f"Too small (< {report.get('min_group_size')})"))
     handles.append(_threshold_line(f"{_fmt(threshold, 2)} {TIMES} the highest group's rate"))
     attribute = plain(report.get("attribute", ""))
-    fig.suptitle(
-        f"{plain(kind.capitalize())} “{plain(_short(segment, 40))}” by {attribute}",
-        x=0.01,
-        ha="left",
-        fontweight="bold",
-    )
+    _title(fig, f"{plain(kind.capitalize())} “{plain(_short(segment, 40))}” by {attribute}")
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     return fig
 
@@ -553,7 +556,7 @@ def draw_trend(times: Sequence[datetime], series: Sequence[Series]) -> Figure:
         ax.xaxis.set_major_formatter(formatter)
     for ax in axes[len(series) :]:
         ax.set_visible(False)
-    fig.suptitle("Trend over audit runs (UTC)", x=0.01, ha="left", fontweight="bold")
+    _title(fig, "Trend over audit runs (UTC)")
     fig.legend(
         handles=[
             Line2D([], [], color=OKABE_ITO["blue"], marker="o", label="Audit run"),
