@@ -233,7 +233,7 @@ def tables(report: dict[str, Any]) -> str:
     for level in LEVELS:
         row = levels[level]
         if "status" in row:
-            lines.append(f"| {level} | {row['status']} |" + " |" * 11)
+            lines.append(f"| {level} | {row['status']} |" + " |" * 10)
             continue
         cells = [_cell(row[m]) for m in ACCURACY]
         cells += [_cell(row[m], 1 if m == "arp" else 4) for m in BEYOND]
@@ -320,7 +320,7 @@ def plot(report: dict[str, Any]) -> Figure:
     ax.legend(title="level", fontsize=10, title_fontsize=10, ncols=3, loc="upper right")
     ax.set_ylim(0, 0.7)
     figure.suptitle(
-        f"The price of privacy on ml-100k ({report['model']}, {report['users']} users, k = 10): "
+        f"The price of privacy on ml-100k ({report['model']}, {report['users']} users, k = 10)\n"
         f"basic sees the ratings (given for a random {report['rated_share']:.0%} of watched "
         "films), full also every watched film; aggregate level not built yet",
         fontsize=12,
