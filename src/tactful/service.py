@@ -53,7 +53,7 @@ from tactful.ingestion.schemas import ID_PATTERN, EventIn, ItemIn, SubjectIn
 from tactful.messaging.rules import ALL_CHANNELS
 from tactful.pipeline.decide import DecisionContext, DecisionRequest, decide
 from tactful.pipeline.models import ModelHandle
-from tactful.pipeline.surfaces import category_columns, surface_rankers
+from tactful.pipeline.surfaces import ColumnCache, category_columns, surface_rankers
 from tactful.services.access import ApiKeys
 from tactful.services.audit import AuditLog
 from tactful.services.complaints import ComplaintService
@@ -176,6 +176,7 @@ class Tactful:
         self._models: dict[str, ModelHandle] = {}
         self._masks: dict[str, CatalogMasks] = {}
         self._categories: dict[str, IndexArray] = {}
+        self._columns = ColumnCache()  # providers and popularity per column, for re-rankers
         self._latest: dict[str, tuple[float, str | None]] = {}
 
     def close(self) -> None:
@@ -538,6 +539,11 @@ class Tactful:
             now = self.clock()
             unwanted = self.store.exclusions(conn, subject_id, now)
             ranker = self.rankers.get(surface)
+            if ranker is not None and ranker.needs_columns:
+                ranker = ranker.with_columns(
+                    self._columns.facts(m, popular, catalog, self._categories_for(m, catalog))
+                    for m in models
+                )
             ctx = DecisionContext(
                 subject,
                 consents,
