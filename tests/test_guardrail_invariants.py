@@ -43,7 +43,12 @@ HARM_PRONE = frozenset(POLICY.protection.harm_prone)
 # their items), and one item tagged sensitive in a plain category.
 _RAW: dict[str, Item] = {}
 for n in range(30):
-    _RAW[f"b{n}"] = Item(f"b{n}", f"Book {n}", ("books", "garden", "toys")[n % 3])
+    _RAW[f"b{n}"] = Item(
+        f"b{n}",
+        f"Book {n}",
+        ("books", "garden", "toys")[n % 3],
+        provider="indie" if n % 4 == 0 else "major",
+    )
 for prefix, category in (
     ("wine", "wine_spirits"),
     ("bet", "betting_lottery"),
@@ -62,6 +67,10 @@ RANKERS = surface_rankers(
         "diverse": {"kind": "mmr", "lambda_": 0.5},
         "calibrated": {"kind": "calibrated"},
         "explore": {"kind": "exploration", "share": 0.5},
+        "fair": {"kind": "fair_exposure", "protected_providers": ["indie"], "p": 0.5},
+        "debiased": {"kind": "popularity_debiased", "lambda_": 0.8},
+        "by_provider": {"kind": "group_calibrated", "groups": "provider", "fairness_weight": 0.5},
+        "by_popularity": {"kind": "group_calibrated", "groups": "popularity"},
     }
 )
 

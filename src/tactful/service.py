@@ -539,11 +539,6 @@ class Tactful:
             now = self.clock()
             unwanted = self.store.exclusions(conn, subject_id, now)
             ranker = self.rankers.get(surface)
-            if ranker is not None and ranker.needs_columns:
-                ranker = ranker.with_columns(
-                    self._columns.facts(m, popular, catalog, self._categories_for(m, catalog))
-                    for m in models
-                )
             ctx = DecisionContext(
                 subject,
                 consents,
@@ -563,6 +558,14 @@ class Tactful:
                 unwanted.get("self_exclusion", frozenset()),
                 "vulnerable" in unwanted,
                 self._harm_prone,
+                {
+                    m.version: self._columns.facts(
+                        m, popular, catalog, self._categories_for(m, catalog)
+                    )
+                    for m in models
+                }
+                if ranker is not None and ranker.needs_columns
+                else {},
             )
             request = DecisionRequest(subject_id, k, surface, now, tuple(pinned))
             record = decide(request, ctx)

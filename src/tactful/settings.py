@@ -54,7 +54,8 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="Per surface, a re-ranker applied after the guardrails, as JSON: "
         '{"home": {"kind": "mmr", "lambda_": 0.7}, "discover": {"kind": "exploration", '
-        '"share": 0.2}}; kinds mmr, calibrated, exploration. Unnamed surfaces: the plain top k.',
+        '"share": 0.2}}; kinds mmr, calibrated, exploration, fair_exposure, popularity_debiased, '
+        "group_calibrated. Unnamed surfaces: the plain top k.",
     )
     personal_model: str = Field(
         "ease", description="Recommender used at the basic and full personalization levels."

@@ -32,9 +32,11 @@ from tactful.guardrails.filters import CatalogMasks, apply_filters, held_back_re
 from tactful.pipeline.models import ModelHandle
 from tactful.pipeline.surfaces import (
     WHAT_IT_DOES,
+    ColumnFacts,
     SurfaceRanker,
     category_codes,
     category_columns,
+    column_facts,
 )
 from tactful.records.decision import DecisionRecord, RecommendedItem, new_decision_id
 from tactful.signals.selection import select_signals, sensitive_purposes, signal_policy
@@ -77,6 +79,10 @@ class DecisionContext:
     self_excluded: frozenset[str] = frozenset()
     vulnerable: bool = False
     harm_prone: frozenset[str] = frozenset()
+    # Per model version, each column's provider and popularity, for the re-rankers that
+    # need them (fair exposure, popularity de-biasing, group calibration); built on the fly
+    # when absent.
+    columns: Mapping[str, ColumnFacts] = field(default_factory=dict)
 
 
 def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
@@ -153,6 +159,11 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
         chosen = np.zeros(0, dtype=np.int64)
     elif ctx.ranker is not None:
         columns = _category_columns(ctx, model)
+        facts = None
+        if ctx.ranker.needs_columns:
+            facts = ctx.columns.get(model.version) or column_facts(
+                model, ctx.popular, ctx.catalog, columns
+            )
         chosen, explored = ctx.ranker.rank(
             scores,
             columns,
@@ -161,6 +172,7 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
             history.items,
             ctx.subject.subject_id,
             request.now,
+            facts,
         )
         notes.append(f"Re-ranked for this surface: it {WHAT_IT_DOES[ctx.ranker.kind]}.")
     elif fixed is not None:

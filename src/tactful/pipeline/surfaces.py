@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -102,8 +102,8 @@ _POOLED = (
 class ColumnFacts:
     """Per column of one model: category, provider and popularity, and what follows from them.
 
-    `categories` is the very array the decision gets for this model, which is how a bound
-    ranker recognises the model it is ranking for (`SurfaceRanker.rank`).
+    Built once per model version and catalog (`ColumnCache`) and handed to the decision
+    in `DecisionContext.columns`.
     """
 
     categories: IndexArray
@@ -190,16 +190,11 @@ class ColumnCache:
 class SurfaceRanker:
     kind: str
     config: ComponentConfig
-    # The facts of the columns of each model the decision may use, bound per request
-    # (`with_columns`) for the kinds in COLUMN_KINDS.
-    columns: tuple[ColumnFacts, ...] = ()
 
     @property
     def needs_columns(self) -> bool:
+        """Whether `rank` needs the columns' providers and popularity (`ColumnFacts`)."""
         return self.kind in COLUMN_KINDS
-
-    def with_columns(self, columns: Iterable[ColumnFacts]) -> SurfaceRanker:
-        return replace(self, columns=tuple(columns))
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -221,9 +216,8 @@ class SurfaceRanker:
     ) -> tuple[IndexArray, frozenset[int]]:
         """The chosen columns, best first, and those chosen to explore.
 
-        `columns` are the facts of the model's columns; when not given, those bound with
-        `with_columns` for the model whose category array `categories` is. A kind that
-        needs them and finds none ranks by score alone (the plain top k).
+        `columns` are the facts of the model's columns, which the kinds in COLUMN_KINDS
+        need; without them those kinds rank by score alone (the plain top k).
         """
         config = self.config
         if isinstance(config, _POOLED) and config.pool < k:
@@ -233,12 +227,7 @@ class SurfaceRanker:
         if isinstance(config, CalibrationConfig):
             return calibrate(scores, categories, k, config, history, exclude), frozenset()
         if self.needs_columns:
-            facts = (
-                columns
-                if columns is not None
-                else next((c for c in self.columns if c.categories is categories), None)
-            )
-            return self._fair(config, facts, scores, k, exclude, history), frozenset()
+            return self._fair(config, columns, scores, k, exclude, history), frozenset()
         assert isinstance(config, ExplorationConfig)
         # The same list all day for one person (a refresh does not reshuffle it), another
         # draw the next day.
