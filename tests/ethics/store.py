@@ -11,7 +11,7 @@ The trained shop (tests/shop.py) records its consents at T0. Then, on the test's
   T0+3d   erin's browser sends GPC (denies advertising.cross_context); erin files one
   T0+4d   alice's complaint resolved (2 days)
   T0+5d   zq files a complaint (never answered: overdue at the end)
-  T0+8d   "late", a person with no choice, joins the store
+  T0+8d   "newcomer-5521", a person with no choice, joins the store
   T0+9d   crowd-0 and crowd-1 grant marketing.email (web_form)
   T0+10d  messages: crowd-0 email sent; carol email and sms held; zq email held
   T0+11d  crowd-0's gambling offer held; another decision for alice
@@ -53,7 +53,7 @@ PERSON = "zq-person-7731"
 EMAIL = "zq7731@example.org"
 NAME = "Quentin Zebulon"
 # Every person of the store: none may appear in the report.
-PEOPLE = ["alice", "bob", "carol", "dan", "erin", "late", PERSON] + [
+PEOPLE = ["alice", "bob", "carol", "dan", "erin", "newcomer-5521", PERSON] + [
     f"crowd-{n}" for n in range(30)
 ]
 FAIR = "Our autumn running shoes are in. Have a look when you like."
@@ -97,8 +97,8 @@ def build(service: Tactful, clock: Clock) -> Built:
     _complain(service, PERSON, built.decisions[3], "other", f"I am {NAME}, write to {EMAIL}")
 
     clock.now = T0 + 8 * DAY
-    service.ingest_subjects([{"subject_id": "late"}])
-    _created(service, T0 + 8 * DAY, "late")
+    service.ingest_subjects([{"subject_id": "newcomer-5521"}])
+    _created(service, T0 + 8 * DAY, "newcomer-5521")
 
     clock.now = T0 + 9 * DAY
     for who in ("crowd-0", "crowd-1"):

@@ -36,7 +36,7 @@ def test_the_period_is_the_weeks_up_to_now(report: dict[str, Any]) -> None:
 
 
 def test_people_are_counted_from_when_they_joined(report: dict[str, Any]) -> None:
-    # The 35 people of the shop and zq from the start; "late" from T0+8d, so from week 2.
+    # The 35 people of the shop and zq from the start; "newcomer-5521" from T0+8d, so from week 2.
     assert report["consent"]["subjects"] == [36, 37, 37, 37]
 
 
