@@ -94,7 +94,7 @@ def _view(result: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> di
         "check_labels": CHECK_LABELS,
         "accuracy": _accuracy(result, measure),
         "quality": _quality(result, measure, thresholds),
-        "exposure": _exposure(result, thresholds),
+        "exposure": _exposure(result, measure, thresholds),
         "popularity": _popularity(result, thresholds),
         "targeting": _targeting(result),
         "trend": _trend(result, history, thresholds),
@@ -172,11 +172,15 @@ def _quality(
     return out
 
 
-def _exposure(result: Mapping[str, Any], thresholds: Mapping[str, Any]) -> dict[str, Any]:
+def _exposure(
+    result: Mapping[str, Any], measure: Mapping[str, Any], thresholds: Mapping[str, Any]
+) -> dict[str, Any]:
     exposure = _section(result, "exposure")
     providers = _section(exposure, "providers")
     names = list(providers.get("names") or [])
     floor = thresholds.get("provider_exposure_ratio")
+    fewest = measure.get("min_provider_items", 1)
+    min_items = int(fewest) if is_number(fewest) else 1
     limit = float(floor) if is_number(floor) else None
 
     def column(key: str) -> list[Any]:
@@ -192,6 +196,7 @@ def _exposure(result: Mapping[str, Any], thresholds: Mapping[str, Any]) -> dict[
             "catalog_share": catalog,
             "ratio": ratio,
             "crossed": _crossed(ratio, limit, "min"),
+            "judged": not (is_number(items) and items < min_items),
         }
         for name, items, value, share, catalog, ratio in zip(
             names,
@@ -217,7 +222,8 @@ def _exposure(result: Mapping[str, Any], thresholds: Mapping[str, Any]) -> dict[
         "gini_crossed": _crossed(gini, gini_limit, "max"),
         "providers": rows,
         "provider_threshold": limit,
-        "provider_chart": plots.exposure_chart(full, threshold=limit),
+        "min_items": min_items,
+        "provider_chart": plots.exposure_chart(full, threshold=limit, min_items=min_items),
         "top_items": top,
         "top_chart": plots.top_items_chart(
             top,

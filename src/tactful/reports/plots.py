@@ -44,9 +44,9 @@ QUALITY_PLOTTED = (
     ("hit_rate", "Hit rate", OKABE_ITO["orange"]),
 )
 RATE_TITLES = {
-    "eligible": "Eligible (% of group)",
-    "served": "Served (% of group)",
-    "converted": "Converted (% of served)",
+    "eligible": "Eligible\n(% of group)",
+    "served": "Served\n(% of group)",
+    "converted": "Converted\n(% of served)",
 }
 TIMES = "\N{MULTIPLICATION SIGN}"
 _HATCH = "///"
@@ -233,14 +233,19 @@ def _provider_rows(providers: Mapping[str, Any]) -> tuple[list[int], bool]:
     return order[:MAX_BARS], True
 
 
-def draw_exposure(providers: Mapping[str, Any], *, threshold: float | None) -> Figure:
+def draw_exposure(
+    providers: Mapping[str, Any], *, threshold: float | None, min_items: int = 1
+) -> Figure:
     """Per provider group: exposure share against catalog share (left) and their ratio with
-    the floor dashed (right)."""
+    the floor dashed (right). Groups with fewer than `min_items` catalog items are not
+    judged: their ratio is hatched grey."""
     rows, _ = _provider_rows(providers)
     names = [providers["names"][i] for i in rows]
     exposure = np.array([_value(providers["exposure_share"][i]) for i in rows]) * 100
     catalog = np.array([_value(providers["catalog_share"][i]) for i in rows]) * 100
     ratio = np.array([_value(providers["ratio"][i]) for i in rows])
+    items = [providers["items"][i] for i in rows]
+    few = np.array([is_number(c) and c < min_items for c in items], dtype=bool)
     n = len(rows)
     fig = Figure(figsize=(FIGURE_WIDTH, _height(n, 0.45, 2.0)), layout="constrained")
     left, right = fig.subplots(1, 2, sharey=True, width_ratios=(3, 2))
@@ -248,8 +253,12 @@ def draw_exposure(providers: Mapping[str, Any], *, threshold: float | None) -> F
     left.barh(y - 0.2, np.nan_to_num(exposure), 0.38, color=OKABE_ITO["blue"])
     left.barh(y + 0.2, np.nan_to_num(catalog), 0.38, color=OKABE_ITO["orange"])
     under = np.array([threshold is not None and r < threshold for r in ratio], dtype=bool)
+    under &= ~few
     colours = [OKABE_ITO["vermillion"] if u else OKABE_ITO["green"] for u in under]
-    right.barh(y, np.nan_to_num(ratio), 0.6, color=colours)
+    right.barh(y[~few], np.nan_to_num(ratio[~few]), 0.6, color=np.array(colours)[~few])
+    right.barh(
+        y[few], np.nan_to_num(ratio[few]), 0.6, color=MUTED, edgecolor=_SMALL_EDGE, hatch=_HATCH
+    )
     if n <= ANNOTATE:
         for i in range(n):
             _annotate(left, y[i] - 0.2, exposure[i], f"{exposure[i]:.1f}%", 0.5)
@@ -264,6 +273,8 @@ def draw_exposure(providers: Mapping[str, Any], *, threshold: float | None) -> F
     ]
     if under.any():
         handles.append(Patch(color=OKABE_ITO["vermillion"], label="Ratio under the floor"))
+    if few.any():
+        handles.append(_small_patch(f"Not judged: < {min_items} items"))
     if threshold is not None:
         right.axvline(threshold, color=THRESHOLD, linestyle="--", linewidth=1.4, zorder=3)
         handles.append(_threshold_line(f"Floor: ratio {threshold:g}"))
@@ -272,8 +283,9 @@ def draw_exposure(providers: Mapping[str, Any], *, threshold: float | None) -> F
         Line2D([], [], color=THRESHOLD, linestyle=":", linewidth=1.2, label="Parity: ratio 1")
     )
     labels = [
-        plain(_short(name)) + ("" if math.isfinite(r) else " (no items)")
-        for name, r in zip(names, ratio, strict=True)
+        plain(_short(name))
+        + (" (no items)" if not math.isfinite(r) else " (too few items)" if small else "")
+        for name, r, small in zip(names, ratio, few, strict=True)
     ]
     left.set_yticks(y, labels)
     left.invert_yaxis()
@@ -286,12 +298,15 @@ def draw_exposure(providers: Mapping[str, Any], *, threshold: float | None) -> F
     right.set_title("Ratio", loc="left")
     for ax in (left, right):
         ax.grid(axis="y", visible=False)
+    right.tick_params(axis="y", length=0)  # a tick beside "0.00" would read as a minus sign
     _title(fig, "Exposure by provider group")
     fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
     return fig
 
 
-def exposure_chart(providers: Mapping[str, Any], *, threshold: float | None) -> Chart | None:
+def exposure_chart(
+    providers: Mapping[str, Any], *, threshold: float | None, min_items: int = 1
+) -> Chart | None:
     if not providers.get("names"):
         return None
     rows, cut = _provider_rows(providers)
@@ -299,6 +314,8 @@ def exposure_chart(providers: Mapping[str, Any], *, threshold: float | None) -> 
         "Each provider group's share of the position-weighted exposure against its share of "
         "the catalog, and their ratio (1 = seen in proportion to its size)."
     )
+    if min_items > 1:
+        caption += f" Groups with fewer than {min_items} items are shown but not judged."
     if cut:
         caption += (
             f" Only the {len(rows)} groups with the lowest ratio are drawn; all are in the table."
@@ -313,7 +330,7 @@ def exposure_chart(providers: Mapping[str, Any], *, threshold: float | None) -> 
         for i in rows
     ]
     return _chart(
-        lambda: draw_exposure(providers, threshold=threshold),
+        lambda: draw_exposure(providers, threshold=threshold, min_items=min_items),
         caption,
         "Values: " + _listing(pairs, limit=8) + ".",
     )
