@@ -503,10 +503,12 @@ def targeting_chart(kind: str, segment: str, report: Mapping[str, Any]) -> Chart
     if not groups:
         return None
     attribute = str(report.get("attribute", ""))
+    threshold = _value(report.get("threshold"))
     caption = (
         f"{kind.capitalize()} “{segment}”: the share of each {attribute} group made eligible, "
-        "served and (of those served) converted. The dashed line is four-fifths of the "
-        "highest rate among groups large enough to judge; a group left of it is flagged."
+        f"served and (of those served) converted. The dashed line is {_fmt(threshold, 2)} "
+        f"{TIMES} the highest rate among groups large enough to judge (0.80: the four-fifths "
+        "rule); a group left of it is flagged."
     )
     impact: Mapping[str, Any] = report.get("impact", {})
     pairs = []
