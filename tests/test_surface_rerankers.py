@@ -22,6 +22,7 @@ SURFACES = {
     # maker-3 makes the garden items (tests/shop.py: one provider per category).
     "fair": {"kind": "fair_exposure", "protected_providers": ["maker-3"], "p": 0.5},
     "long_tail": {"kind": "popularity_debiased", "lambda_": 0.9},
+    "long_tail_binary": {"kind": "popularity_debiased", "lambda_": 0.9, "variant": "binary"},
     "providers": {
         "kind": "group_calibrated",
         "groups": "provider",
@@ -142,16 +143,47 @@ def test_fair_exposure_keeps_the_protected_provider_above_the_table(
     assert any("FA*IR" in note for note in fair["notes"])
 
 
-def test_popularity_debiasing_promotes_one_less_popular_item(service: Tactful) -> None:
-    # bob has no history: the head and the tail weigh the same, and at lambda .9 the first
-    # long-tail item is promoted into the popular list; the rest keeps its order.
+def test_popularity_debiasing_gives_a_person_without_history_half_the_list(
+    service: Tactful,
+) -> None:
+    # bob has no history: the head and the tail weigh the same (P(tail) = .5), and at
+    # lambda .9 smooth xQuAD alternates them: each less popular item comes in as soon as
+    # the popular ones pass half of the list. Within each group the ranking's order stays.
     home = _ids(service.recommend("bob", k=10, surface="home"))
     debiased = _ids(service.recommend("bob", k=10, surface="long_tail"))
+    popularity = _popularity(service)
+    promoted = [i for i in debiased if i not in home]
+    assert promoted == debiased[1::2]
+    assert len(promoted) == 5
+    assert max(popularity[i] for i in promoted) < min(popularity[i] for i in home)
+    assert debiased[::2] == home[:5]
+
+
+def test_binary_popularity_debiasing_promotes_one_less_popular_item(service: Tactful) -> None:
+    # The binary variant stops at the first long-tail item: the rest keeps its order.
+    home = _ids(service.recommend("bob", k=10, surface="home"))
+    debiased = _ids(service.recommend("bob", k=10, surface="long_tail_binary"))
     popularity = _popularity(service)
     promoted = [i for i in debiased if i not in home]
     assert len(promoted) == 1
     assert popularity[promoted[0]] < min(popularity[i] for i in home)
     assert [i for i in debiased if i in home] == home[:9]
+
+
+def test_popularity_debiasing_follows_a_taste_for_popular_items_too(service: Tactful) -> None:
+    # alice bought the three running items every shopper buys (popular), but her plain list
+    # is mostly of less popular running and book items: the smooth variant brings her
+    # list's popularity towards her history's. The binary one only moves the one popular
+    # item her list already holds to the top.
+    popularity = _popularity(service)
+    history = np.mean([popularity[f"running-{n}"] for n in range(3)])
+
+    def mean_popularity(surface: str) -> float:
+        items = _ids(service.recommend("alice", k=10, surface=surface))
+        return float(np.mean([popularity[i] for i in items]))
+
+    home, smooth, plain = (mean_popularity(s) for s in ("home", "long_tail", "long_tail_binary"))
+    assert home == plain < smooth <= history
 
 
 def test_group_calibration_by_provider_follows_the_catalog(service: Tactful) -> None:
@@ -193,6 +225,8 @@ def test_the_fairness_re_rankers_are_described(service: Tactful) -> None:
     }
     assert "FA*IR" in fair["what_it_does"]
     assert surfaces["long_tail"]["config"]["head_share"] == 0.2
+    assert surfaces["long_tail"]["config"]["variant"] == "smooth"
+    assert surfaces["long_tail_binary"]["config"]["variant"] == "binary"
     assert "less popular" in surfaces["long_tail"]["what_it_does"]
     assert surfaces["providers"]["config"]["groups"] == "provider"
     assert surfaces["providers"]["config"]["fairness_weight"] == 1.0
@@ -215,6 +249,7 @@ def test_the_fairness_re_rankers_are_described(service: Tactful) -> None:
         ),
         ({"kind": "popularity_debiased", "lambda_": 3}, "home.config.lambda_"),
         ({"kind": "popularity_debiased", "head_share": -1}, "home.config.head_share"),
+        ({"kind": "popularity_debiased", "variant": "soft"}, "home.config.variant"),
         ({"kind": "group_calibrated", "groups": "brand"}, "home.config.groups"),
         ({"kind": "group_calibrated", "fairness_weight": 2}, "home.config.fairness_weight"),
     ],

@@ -82,8 +82,9 @@ WHAT_IT_DOES = {
     "fair_exposure": "makes sure items from the providers the shop protects are never too "
     "few at any point of the list, measured against a minimum share (FA*IR, Zehlike et al. "
     "2017)",
-    "popularity_debiased": "makes room for less popular items, as much as your history "
-    "shows you like them (popularity de-biasing, Abdollahpouri et al. 2019)",
+    "popularity_debiased": "makes room for less popular items as far as your history shows "
+    "you like them, and for popular ones as far as it shows you like those (popularity "
+    "de-biasing, Abdollahpouri et al. 2019)",
     "group_calibrated": "makes the list's mix of providers or of popular and less popular "
     "items follow your history, the catalog's own mix, or a blend of the two",
 }
