@@ -68,6 +68,8 @@ class People:
                 "category": "gambling",
                 "message_id": message["message_id"],
                 "campaign_id": "news",
+                # A fairness audit run names no one; any id stands for it.
+                "audit_id": "0b3c8a9e-0000-4000-8000-000000000000",
             }
         # Bob's exclusion without an end: only he can lift it.
         service.protections.self_exclude("bob", "gambling", None)

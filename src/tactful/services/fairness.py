@@ -295,7 +295,7 @@ def _run_detail(run: AuditRun) -> dict[str, Any]:
         "audit_id": run.audit_id,
         "source": run.source,
         "label": run.label,
-        "window": {"start": run.window_start, "end": run.window_end},
+        "window": run.summary()["window"],
         "lists": int(run.result.get("counts", {}).get("lists", 0)),
         "alert": run.alert,
         "crossed": len(run.crossed),
