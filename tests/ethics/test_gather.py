@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from tactful.consent.ledger import ConsentMethod, ConsentRecord, ConsentStatus, derive_state
 from tactful.errors import InvalidInput
 from tactful.service import Tactful
-from tests.ethics.store import DAY, NOW, START, WEEKS, Built
+from tests.ethics.store import DAY, NOW, PEOPLE, START, WEEKS, Built
 from tests.trained_shop import T0
 
 
@@ -282,3 +283,38 @@ def test_a_bad_period_is_refused(service: Tactful, weeks: Any) -> None:
 def test_a_moment_without_a_zone_is_refused(service: Tactful) -> None:
     with pytest.raises(InvalidInput):
         service.ethics.gather(4, datetime(2026, 11, 30))
+
+
+def test_weekly_counts_agree_with_each_persons_ledger(service: Tactful, history: Built) -> None:
+    """The grouped queries against the ledger read person by person, as decisions read it:
+    at each week end, `derive_state` over the records dated by then. An import dated before
+    a later choice (crowd-4's refusal, dated before the shop opened) wins by ledger order."""
+    service.import_consents(
+        [
+            ConsentRecord(
+                "crowd-4",
+                "personalization.explicit",
+                ConsentStatus.DENIED,
+                service.notice_version,
+                ConsentMethod.IMPORT,
+                T0 - 3 * DAY,
+            )
+        ]
+    )
+    report = service.ethics.gather(WEEKS)
+    with service.store.reading() as conn:
+        ledgers = service.store.consents_for_many(conn, PEOPLE)
+    for week, end in enumerate(report["period"]["week_ends"]):
+        moment = datetime.fromisoformat(end)
+        expected: dict[tuple[str, str], int] = {}
+        for person in PEOPLE:
+            records = [r for r in ledgers.get(person, []) if r.recorded_at <= moment]
+            for purpose, record in derive_state(person, records).choices.items():
+                granted = record.status is ConsentStatus.GRANTED
+                key = (purpose, "granted" if granted else "refused")
+                expected[key] = expected.get(key, 0) + 1
+        for p in report["consent"]["purposes"]:
+            code = p["purpose"]
+            assert p["granted"][week] + p["stale"][week] == expected.get((code, "granted"), 0)
+            assert p["refused"][week] == expected.get((code, "refused"), 0)
+    assert _purpose(report, "personalization.explicit")["granted"] == [33, 33, 33, 33]

@@ -3,67 +3,36 @@
 Each plot is a `matplotlib.figure.Figure` (never pyplot's global state) drawn in the
 Okabe-Ito palette, with hatching or markers wherever colour alone would tell series apart,
 and each is followed by the table of the numbers it draws, so the page reads the same to a
-screen reader, in grey print, and to a reader who wants the exact figures.
+screen reader, in grey print, and to a reader who wants the exact figures. The page shell,
+style, number formats and SVG come from `reports.page`, as for the audit report.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import math
 import re
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 import jinja2
-import matplotlib
 import matplotlib.dates as mdates
 from markupsafe import Markup
 from matplotlib.figure import Figure
-from matplotlib.typing import RcKeyType
+from matplotlib.ticker import MaxNLocator
 
 from tactful import __version__
+from tactful.reports import page
+from tactful.reports.page import FIGURE_WIDTH as WIDTH
+from tactful.reports.page import OKABE_ITO, THRESHOLD, plain, plotting
 
-# Okabe & Ito (2008): told apart with any colour-vision deficiency (yellow left out: it is
-# too pale on white paper).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
+# Yellow is left out: too pale on white paper.
+PALETTE = tuple(
+    OKABE_ITO[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky", "black")
+)
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "h", "*")
 LINESTYLES = ("-", "--", "-.", ":")
-DEADLINE = "#333333"
-WIDTH = 7.0  # inches: A4 less 15 mm margins, so the 9 pt ticks print at about 9 pt
-
-_STYLE: dict[RcKeyType, Any] = {
-    "svg.hashsalt": "tactful-ethics",
-    "svg.fonttype": "none",
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans", "Verdana", "Arial", "Helvetica"],
-    "font.size": 10.0,
-    "axes.titlesize": 11.0,
-    "axes.titleweight": "bold",
-    "xtick.labelsize": 9.0,
-    "ytick.labelsize": 9.0,
-    "legend.fontsize": 9.0,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.color": "#DDDDDD",
-    "grid.linewidth": 0.6,
-    "axes.axisbelow": True,
-    "hatch.color": "#333333",
-}
-_LOCK = threading.RLock()
-
-
-@contextmanager
-def plotting() -> Iterator[None]:
-    """Figures are built and saved inside this: the report style, one thread at a time
-    (matplotlib's settings are process-wide)."""
-    with _LOCK, matplotlib.rc_context(_STYLE):
-        yield
 
 
 # -- the figures ---------------------------------------------------------------------------------
@@ -157,7 +126,7 @@ def handling_figure(rights: Mapping[str, Any], complaints: Mapping[str, Any]) ->
                 g["deadline_days"],
                 x - 0.45,
                 x + 0.45,
-                colors=DEADLINE,
+                colors=THRESHOLD,
                 linestyles="--",
                 linewidth=1.6,
                 label="deadline" if x == 0 else "_nolegend_",
@@ -184,6 +153,7 @@ def bars_figure(labels: Sequence[str], values: Sequence[int], xlabel: str) -> Fi
         ax.invert_yaxis()
         ax.set_xlim(0, max(values) * 1.15 or 1)
         ax.set_xlabel(xlabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="y", visible=False)
     return fig
 
@@ -247,58 +217,23 @@ ALT = {
 
 @cache
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("tactful", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters |= {"num": number, "pct": percent, "days": days, "words": words, "day": day}
+    """The reports' environment (`reports.page`) with this page's filters as well."""
+    base = page.environment()
+    env = base.overlay()
+    env.filters = {**base.filters, "days": days, "words": words, "day": day}
+    env.globals = {**base.globals}
     return env
 
 
 # -- formatting ----------------------------------------------------------------------------------
-def plain(text: object) -> str:
-    """A label as matplotlib should draw it: "$" would otherwise start mathtext."""
-    return str(text).replace("\\", "\\\\").replace("$", r"\$")
-
-
 def words(code: object) -> str:
     """A code as words: "sensitive_category" -> "sensitive category"."""
     return str(code).replace("_", " ")
 
 
-def _finite(value: object) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
-
-
-def number(value: object, digits: int = 3) -> str:
-    """Counts with thousands separators, other figures with `digits` decimals; "n/a"."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if not _finite(value):
-        return "n/a"
-    assert isinstance(value, float)
-    return f"{value:,.{digits}f}"
-
-
-def percent(value: object, digits: int = 1) -> str:
-    """A share in [0, 1] as a percentage; "n/a" when there is none (nobody to count)."""
-    if not _finite(value):
-        return "n/a"
-    assert isinstance(value, int | float)
-    return f"{value * 100:.{digits}f}%"
-
-
 def days(value: object) -> str:
-    return "n/a" if not _finite(value) else f"{float(value):,.1f}"  # type: ignore[arg-type]
+    """A duration in days, to a tenth; "n/a" when there is none."""
+    return f"{value:,.1f}" if page.is_number(value) else "n/a"
 
 
 def day(iso: object) -> str:
@@ -309,42 +244,23 @@ def day(iso: object) -> str:
 
 
 # -- inline SVG ----------------------------------------------------------------------------------
-_PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
-_NAMESPACES = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
-_SIZE = re.compile(r'\s+(?:width|height)="[^"]*"')
-_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 _STYLE_BLOCK = re.compile(r"\s*<style[^>]*>.*?</style>", re.DOTALL)
 _STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
-_IDS = re.compile(r'(\bid="|xlink:href="#|url\(#)([^")]+)')
 
 
 def svg(fig: Figure, alt: str) -> Markup:
-    """`fig` as an inline `<svg>` element that a strict Content-Security-Policy still draws.
+    """`page.svg`, made to draw under a strict Content-Security-Policy as well.
 
     The API serves pages with `style-src` limited to the page's own `<style>` blocks (see
     `api.security`), which blocks `style="..."` attributes; matplotlib writes every colour
     and stroke that way. So each declaration becomes the SVG presentation attribute of the
     same name (every property matplotlib writes has one), and its one stylesheet rule,
     `*{stroke-linejoin: round; stroke-linecap: butt}`, becomes inherited attributes of the
-    root. The prolog, metadata, namespaces and fixed size go (CSS fits the drawing to the
-    page by its viewBox); ids get a prefix from a hash of the drawing, so several figures
-    on one page never clash and the same figure gives the same bytes.
+    root element.
     """
-    buffer = io.StringIO()
-    with plotting():
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    text = _METADATA.sub("", _PROLOG.sub("", buffer.getvalue(), count=1), count=1)
-    text = _STYLE_BLOCK.sub("", text)
-    text = _STYLE_ATTRIBUTE.sub(_presentation, text)
+    text = _STYLE_ATTRIBUTE.sub(_presentation, _STYLE_BLOCK.sub("", str(page.svg(fig, alt))))
     head, sep, body = text.partition(">")
-    head = _SIZE.sub("", _NAMESPACES.sub("", head))
-    prefix = "e" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
-    body = _IDS.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", body)
-    attributes = (
-        ' class="chart" stroke-linejoin="round" stroke-linecap="butt" role="img"'
-        f' aria-label="{Markup.escape(alt)}"'
-    )
-    return Markup(f"{head}{attributes}{sep}{body.rstrip()}")
+    return Markup(f'{head} stroke-linejoin="round" stroke-linecap="butt"{sep}{body}')
 
 
 def _presentation(match: re.Match[str]) -> str:

@@ -18,14 +18,14 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from sqlalchemy import (
     Connection,
-    Integer,
-    and_,
     bindparam,
+    case,
     func,
     literal,
     or_,
@@ -242,21 +242,21 @@ def consent_section(
         code: {"granted": {}, "refused": {}} for code in codes
     }
     renewals = [_renewals(history, moment) for moment in period.week_ends]
-    for week, purpose, status, version, method, count in _latest_choices(conn, period):
+    for (purpose, status, version, method), counts in _latest_choices(conn, period).items():
         if purpose not in zero:
             continue  # a purpose the notice in force no longer declares
-        order, renewed = renewals[week]
-        if status == ConsentStatus.GRANTED:
+        kind = "granted" if status == ConsentStatus.GRANTED else "refused"
+        for week, count in enumerate(counts):
+            if kind == "refused":
+                refused[purpose][week] += count
+                continue
+            order, renewed = renewals[week]
             since = renewed.get(purpose)
             is_stale = since is not None and order.get(version, 0) < since
             (stale if is_stale else granted)[purpose][week] += count
-            kind = "granted"
-        else:
-            refused[purpose][week] += count
-            kind = "refused"
-        if week == weeks - 1:
+        if counts[-1]:
             bucket = latest_methods[purpose][kind]
-            bucket[method] = bucket.get(method, 0) + count
+            bucket[method] = bucket.get(method, 0) + counts[-1]
     series = []
     for code, title, sensitive in purposes:
         no_choice = [
@@ -306,23 +306,18 @@ def _population(conn: Connection, period: Period) -> list[int]:
         .group_by(known.c.subject_id)
         .subquery("first")
     )
-    weeks = _weeks(conn, period)
-    rows = conn.execute(
-        select(weeks.c.week, func.count())
-        .select_from(first.join(weeks, first.c.since <= weeks.c.week_end))
-        .group_by(weeks.c.week)
-    )
-    counts = [0] * len(period.week_ends)
-    for week, count in rows:
-        counts[int(week)] = int(count)
-    return counts
+    week = _week_of(first.c.since, period)
+    rows = conn.execute(select(week, func.count()).select_from(first).group_by(week))
+    joined = [0] * (len(period.week_ends) + 1)
+    for n, count in rows:
+        joined[int(n)] += int(count)
+    return list(accumulate(joined[:-1]))
 
 
-def _latest_choices(
-    conn: Connection, period: Period
-) -> Iterable[tuple[int, str, str, str, str, int]]:
-    """(week, purpose, status, notice version, method, people) of each person's latest
-    choice per purpose at each week end, counted in the database.
+def _latest_choices(conn: Connection, period: Period) -> dict[tuple[str, str, str, str], list[int]]:
+    """Per (purpose, status, notice version, method), how many people's latest choice it
+    was at each week end; counted in the database by the weeks each choice was in force,
+    which `_week_of` works out per row.
 
     A record is the latest at moment T when it was recorded by T and no record after it in
     the ledger was: so it holds from its own time until the earliest time recorded by any
@@ -344,34 +339,48 @@ def _latest_choices(
         .where(c.recorded_at <= period.end)
         .subquery("spans")
     )
-    weeks = _weeks(conn, period)
-    held = and_(
-        spans.c.since <= weeks.c.week_end,
-        or_(spans.c.until.is_(None), spans.c.until > weeks.c.week_end),
-    )
-    columns = (
-        weeks.c.week,
-        spans.c.purpose,
-        spans.c.status,
-        spans.c.notice_version,
-        spans.c.method,
-    )
+    weeks = len(period.week_ends)
+    first = _week_of(spans.c.since, period)
+    last = _week_of(spans.c.until, period)
+    columns = (first, last, spans.c.purpose, spans.c.status, spans.c.notice_version)
     rows = conn.execute(
-        select(*columns, func.count()).select_from(spans.join(weeks, held)).group_by(*columns)
+        select(*columns, spans.c.method, func.count())
+        .select_from(spans)
+        .group_by(*columns, spans.c.method)
     )
-    for week, purpose, status, version, method, count in rows:
-        yield int(week), purpose, status, version, method, int(count)
+    changes: dict[tuple[str, str, str, str], list[int]] = {}
+    for start, stop, purpose, status, version, method, count in rows:
+        if int(start) < int(stop):
+            change = changes.setdefault((purpose, status, version, method), [0] * (weeks + 1))
+            change[int(start)] += int(count)
+            change[int(stop)] -= int(count)
+    return {key: list(accumulate(change[:-1])) for key, change in changes.items()}
 
 
-def _weeks(conn: Connection, period: Period) -> Any:
-    """The week ends as a derived table (week number, moment), one row each."""
-    rows = []
-    for n, moment in enumerate(period.week_ends):
-        at: Any = literal(moment, UTCDateTime())
-        if conn.dialect.name == "postgresql":
-            at = at.cast(UTCDateTime())  # a bare parameter in a UNION has no type there
-        rows.append(select(literal(n, Integer()).label("week"), at.label("week_end")))
-    return union_all(*rows).subquery("weeks")
+def _week_of(moment: Any, period: Period) -> Any:
+    """The first week whose end is at or after `moment` (by number, from 0), as SQL; the
+    number of weeks when there is none or `moment` is NULL. A span from `since` to `until`
+    is in force at the ends of weeks `_week_of(since)` up to, not including,
+    `_week_of(until)`. Bucketing each row this way (a binary search of nested CASEs, about
+    log2(weeks) comparisons a row), rather than joining the rows with the weeks, keeps the
+    cost one pass over the ledger however many weeks are asked for."""
+    ends = period.week_ends
+    return case(
+        (moment.is_(None), len(ends)),
+        (moment > period.end, len(ends)),
+        else_=_search(moment, ends, 0, len(ends)),
+    )
+
+
+def _search(moment: Any, ends: Sequence[datetime], low: int, high: int) -> Any:
+    """The first n in [low, high) with `moment` <= ends[n], else `high`."""
+    if low == high:
+        return literal(high)
+    middle = (low + high) // 2
+    return case(
+        (moment <= ends[middle], _search(moment, ends, low, middle)),
+        else_=_search(moment, ends, middle + 1, high),
+    )
 
 
 def _renewals(
