@@ -199,6 +199,12 @@ def test_the_latest_audit_with_its_key_figures(report: dict[str, Any], history: 
         "coverage",
         "exposure_gini",
     ]
+    assert [(k["check"], k["checked"], k["crossed"], k["worst"]) for k in audit["check_kinds"]] == [
+        ("adverse_impact_ratio", 1, 1, 0.5),
+        ("quality_ratio", 1, 1, 0.75),
+        ("coverage", 1, 0, 0.41),
+        ("exposure_gini", 1, 0, 0.62),
+    ]
     figures = audit["figures"]
     assert figures["accuracy"] == {"ndcg": 0.31, "precision": 0.12, "recall": None}
     assert figures["quality"] == [

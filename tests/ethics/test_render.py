@@ -87,6 +87,7 @@ def test_four_plots_each_in_a_figure_with_a_caption_and_its_numbers(page: str) -
 def test_the_figures_are_shown(page: str) -> None:
     text = re.sub(r"<svg.*?</svg>", "", page, flags=re.DOTALL)
     assert "2 of 4 checks crossed their threshold" in text
+    assert "Every crossed check (2); the 2 within their thresholds are in the full report" in text
     assert "<strong>not acknowledged</strong>" in text
     assert "GET /v1/fairness-audits/" in text
     assert "Self-excluded from gambling" in text

@@ -20,7 +20,7 @@ import jinja2
 import matplotlib.dates as mdates
 from markupsafe import Markup
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from tactful import __version__
 from tactful.reports import page
@@ -37,8 +37,9 @@ LINESTYLES = ("-", "--", "-.", ":")
 
 # -- the figures ---------------------------------------------------------------------------------
 def consent_figure(consent: Mapping[str, Any], period: Mapping[str, Any]) -> Figure | None:
-    """% of people who granted each purpose at each week end; sensitive-category opt-ins
-    in a panel of their own, both on the full 0-100 scale."""
+    """% of people who granted each purpose at each week end, on the full 0-100 scale;
+    sensitive-category opt-ins in a panel of their own, on a scale that shows them (from 0,
+    to the next 5% above the highest, stated in the panel's title)."""
     series = list(consent.get("purposes", []))
     if not series or not any(consent.get("subjects", [])):
         return None
@@ -68,7 +69,17 @@ def consent_figure(consent: Mapping[str, Any], period: Mapping[str, Any]) -> Fig
                     linewidth=1.6,
                     label=plain(s["purpose"]),
                 )
-            ax.set_ylim(0, 100)
+            top = 100.0
+            if sensitive:
+                # Opt-ins are rare: on 0-100 their lines would lie on top of each other at
+                # the bottom, so this panel's scale is stated in its title.
+                highest = max(
+                    (100.0 * v for s in shown for v in s["granted_share"] if v is not None),
+                    default=0.0,
+                )
+                top = min(100.0, max(5.0, 5.0 * math.ceil(highest * 1.15 / 5.0)))
+                title = f"{title} (scale 0-{top:g}%)"
+            ax.set_ylim(0, top)
             ax.set_ylabel("People who granted it (%)")
             ax.set_title(title, loc="left")
             ax.legend(
@@ -154,6 +165,7 @@ def bars_figure(labels: Sequence[str], values: Sequence[int], xlabel: str) -> Fi
         ax.set_xlim(0, max(values) * 1.15 or 1)
         ax.set_xlabel(xlabel)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
         ax.grid(axis="y", visible=False)
     return fig
 

@@ -169,8 +169,37 @@ def audit_section(conn: Connection) -> dict[str, Any] | None:
         "full_report": FULL_REPORT_PATH.format(audit_id=run.audit_id),
         "counts": dict(_map(result.get("counts"))),
         "checks": [dict(c) for c in checks],
+        "check_kinds": check_kinds(checks),
         "figures": audit_figures(result),
     }
+
+
+def check_kinds(checks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per kind of check: how many were made and crossed, and the value furthest on the
+    wrong side (the lowest for a floor, the highest for a ceiling). An audit may make
+    hundreds of checks; this is what a reader takes in first."""
+    kinds: dict[str, dict[str, Any]] = {}
+    for check in checks:
+        name = str(check.get("check"))
+        kind = kinds.setdefault(
+            name,
+            {
+                "check": name,
+                "bound": check.get("bound"),
+                "threshold": check.get("threshold"),
+                "checked": 0,
+                "crossed": 0,
+                "worst": None,
+            },
+        )
+        kind["checked"] += 1
+        kind["crossed"] += int(bool(check.get("crossed")))
+        value, worst = check.get("value"), kind["worst"]
+        if _finite(value) and (
+            worst is None or (value < worst if kind["bound"] == "min" else value > worst)
+        ):
+            kind["worst"] = value
+    return sorted(kinds.values(), key=lambda k: (-k["crossed"], k["check"]))
 
 
 def audit_figures(result: Mapping[str, Any]) -> dict[str, Any]:
