@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 WINDOW = timedelta(days=30)
 SEED = 20261124
-PEOPLE = 1000
+PEOPLE = 1200
 # Each sampled person sees the home page; some also a product page and their basket.
 SURFACES: tuple[tuple[str, float], ...] = (("home", 1.0), ("product", 0.6), ("basket", 0.3))
 K = 10

@@ -100,12 +100,6 @@ class FairnessAudits:
                 audit.append(
                     conn, AuditAction.FAIRNESS_AUDIT_ALERT, actor=actor, detail=_alert_detail(run)
                 )
-        if crossed:
-            log.warning(
-                "fairness audit %s crossed %d threshold(s); acknowledge it once handled",
-                audit_id,
-                len(crossed),
-            )
         return run
 
     def _data(
@@ -264,12 +258,17 @@ class FairnessAudits:
 
     def _scheduled_run(self) -> None:
         run = self.run(actor=SCHEDULE_ACTOR)
-        log.info(
-            "scheduled fairness audit %s: %d lists, alert %s",
-            run.audit_id,
-            run.result.get("counts", {}).get("lists", 0),
-            run.alert,
-        )
+        lists = run.result.get("counts", {}).get("lists", 0)
+        if run.alert:
+            log.warning(
+                "scheduled fairness audit %s of %d lists crossed %d threshold(s); it stays on "
+                "the console until acknowledged",
+                run.audit_id,
+                lists,
+                len(run.crossed),
+            )
+        else:
+            log.info("scheduled fairness audit %s of %d lists: no alert", run.audit_id, lists)
 
 
 def run_view(run: AuditRun, *, result: bool = False) -> dict[str, Any]:

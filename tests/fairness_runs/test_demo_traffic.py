@@ -1,0 +1,66 @@
+"""The demo build plays a month of traffic through the real service and audits it, so the
+console has decisions, engagement, messages and one audit run (with its alert) to show."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tactful.cli.demo import DEMO_CAMPAIGNS, build_demo
+from tactful.demo.traffic import WINDOW
+from tactful.service import Tactful
+from tactful.settings import Settings
+from tactful.storage import tables as t
+
+
+@pytest.mark.slow
+def test_the_small_demo_has_a_month_of_decisions_and_an_audit(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "var", api_key="k" * 32)  # type: ignore[arg-type]
+    before = datetime.now(UTC)
+    timings = build_demo(settings, small=True)
+    after = datetime.now(UTC)
+    assert timings["traffic"] > 0
+    assert timings["audit"] > 0
+    service = Tactful(settings)
+    try:
+        d, m, mv = t.decisions.c, t.messages.c, t.model_versions.c
+        with service.store.reading() as conn:
+            first, last, count = conn.execute(
+                select(func.min(d.created_at), func.max(d.created_at), func.count())
+            ).one()
+            surfaces = set(conn.execute(select(d.surface).distinct()).scalars())
+            trained = conn.execute(select(func.max(mv.created_at))).scalar_one()
+            campaigns = set(conn.execute(select(m.campaign_id).distinct()).scalars())
+            engaged = conn.execute(
+                select(func.count()).where(m.engagement.is_not(None))
+            ).scalar_one()
+            stamped = list(
+                conn.execute(select(t.audit_log.c.at).order_by(t.audit_log.c.seq)).scalars()
+            )
+            late = conn.execute(
+                select(func.count()).where(t.events.c.occurred_at >= first)
+            ).scalar_one()
+        # Spread over the month before the build, after the models were trained.
+        assert count > 300
+        assert before - WINDOW <= first
+        assert last < after
+        assert last - first > timedelta(days=20)
+        assert trained <= first
+        assert surfaces == {"home", "product", "basket"}
+        assert campaigns == {c[0] for c in DEMO_CAMPAIGNS}
+        assert engaged > 0
+        assert late > 0  # engagement after the lists, kept where consent allows
+        # One audit of that month, by the build.
+        (run,) = service.fairness.history()
+        assert run.triggered_by == "demo"
+        assert run.result["counts"]["lists"] == count
+        assert run.window_start is not None
+        assert run.window_start <= first
+        # The clock moved forward only: the audit log's chain is intact and in order.
+        assert service.audit.verify().ok
+        assert stamped == sorted(stamped)
+    finally:
+        service.close()
