@@ -16,8 +16,12 @@ mitigation of `tactful.reranking`, nDCG@10 against the fairness figure it target
   Release decade was considered as the protected attribute and rejected: the base model
   over-exposes films from before 1990 (exposure ratio about 1.4), so it has no
   under-exposed decade group to protect.
-* Popularity de-biasing (`popularity.debias_popularity`, binary xQuAD), sweeping lambda:
-  long-tail share, average recommendation popularity (ARP) and catalog coverage.
+* Popularity de-biasing (`popularity.debias_popularity`), xQuAD in both of Abdollahpouri et
+  al.'s variants, binary and smooth, sweeping lambda: long-tail share, average
+  recommendation popularity (ARP), catalog coverage and long-tail coverage (the share of
+  the long-tail films that appear in any list). The people's mean tolerance for the tail,
+  P(tail|u), the long-tail share of their training history, is reported beside it: smooth
+  xQuAD at lambda = 1 brings each list's share within one film of the person's own.
 * Group-aware calibration (`group_calibration.group_calibrate`) over popularity bands (head,
   mid, tail by share of ratings), sweeping lambda with the person's own mix as the target
   (calibrated popularity) and with the catalog's band shares as the target: popularity
@@ -36,7 +40,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import _ml100k as ml
 import numpy as np
@@ -52,7 +56,12 @@ from tactful.reranking.group_calibration import (
     group_calibrate,
     popularity_bands,
 )
-from tactful.reranking.popularity import PopularityDebiasConfig, debias_popularity
+from tactful.reranking.popularity import (
+    PopularityDebiasConfig,
+    Variant,
+    debias_popularity,
+    tail_tolerance,
+)
 
 POOL = 100
 FAIR_P = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -62,7 +71,7 @@ CALIBRATION_LAMBDA = (0.0, 0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 0.99)
 
 @dataclass(frozen=True)
 class Setting:
-    mitigation: str  # "fair", "debias", "calibrate-own", "calibrate-catalog"
+    mitigation: str  # "fair", "debias-binary", "debias-smooth", "calibrate-own", ...
     parameter: str  # the swept parameter's name
     value: float
     ranker: ml.Ranker
@@ -77,6 +86,7 @@ class Context:
     bands: IndexArray  # per column: head, mid, tail
     band_flags: sparse.csr_array  # items x bands, for Steck's miscalibration over bands
     weights: ml.FloatArray  # position weights (DCG)
+    tolerance: ml.FloatArray  # per user: P(tail|u), the long-tail share of their history
 
 
 def settings(bench: ml.Bench, bands: IndexArray) -> list[Setting]:
@@ -86,8 +96,8 @@ def settings(bench: ml.Bench, bands: IndexArray) -> list[Setting]:
         config = FairConfig(p=p, alpha=0.1, pool=POOL)
         return lambda s, x, h, n: fair_rerank(s, tail, ml.K, config, x)
 
-    def debias(lambda_: float) -> ml.Ranker:
-        config = PopularityDebiasConfig(lambda_=lambda_, pool=POOL)
+    def debias(lambda_: float, variant: Variant) -> ml.Ranker:
+        config = PopularityDebiasConfig(lambda_=lambda_, pool=POOL, variant=variant)
         return lambda s, x, h, n: debias_popularity(s, tail, ml.K, config, h, x)
 
     def calibrate(lambda_: float, fairness_weight: float) -> ml.Ranker:
@@ -95,7 +105,10 @@ def settings(bench: ml.Bench, bands: IndexArray) -> list[Setting]:
         return lambda s, x, h, n: group_calibrate(s, bands, ml.K, config, h, x)
 
     out = [Setting("fair", "p", p, fair(p)) for p in FAIR_P]
-    out += [Setting("debias", "lambda", v, debias(v)) for v in DEBIAS_LAMBDA]
+    for variant in get_args(Variant):
+        out += [
+            Setting(f"debias-{variant}", "lambda", v, debias(v, variant)) for v in DEBIAS_LAMBDA
+        ]
     out += [Setting("calibrate-own", "lambda", v, calibrate(v, 0.0)) for v in CALIBRATION_LAMBDA]
     out += [
         Setting("calibrate-catalog", "lambda", v, calibrate(v, 1.0)) for v in CALIBRATION_LAMBDA
@@ -108,6 +121,11 @@ def measure(ctx: Context, table: IndexArray) -> dict[str, Any]:
     per_user = ml.accuracy(bench, table)
     exposure = metrics.item_exposure(table, bench.n_items, ctx.weights)
     tail = metrics.group_exposure(exposure, bench.long_tail.astype(np.int64), 2)
+    shown = np.unique(table[table >= 0])
+    # Each list's long-tail share against its person's own P(tail|u).
+    filled = table >= 0
+    in_tail = bench.long_tail[np.where(filled, table, 0)] & filled
+    own_share = in_tail.sum(axis=1) / np.maximum(filled.sum(axis=1), 1)
     groups = ml.by_group(bench, {"ndcg": per_user["ndcg"]})
     row: dict[str, Any] = {
         "ndcg": ml.mean(per_user["ndcg"]),
@@ -118,6 +136,8 @@ def measure(ctx: Context, table: IndexArray) -> dict[str, Any]:
         "long_tail": metrics.long_tail_share(table, bench.long_tail),
         "arp": metrics.average_popularity(table, bench.popularity),
         "coverage": metrics.catalog_coverage(table, bench.n_items),
+        "tail_coverage": int(bench.long_tail[shown].sum()) / int(bench.long_tail.sum()),
+        "tolerance_gap": float(np.mean(np.abs(own_share - ctx.tolerance))),
         "popularity_miscalibration": metrics.miscalibration(table, ctx.history, ctx.band_flags),
         "genre_miscalibration": metrics.miscalibration(table, ctx.history, bench.experiment.genres),
     }
@@ -143,7 +163,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     band_flags = sparse.csr_array(
         (np.ones(len(bands)), (np.arange(len(bands)), bands)), shape=(len(bands), len(BANDS))
     )
-    ctx = Context(bench, history, bands, band_flags, metrics.position_weights(ml.K))
+    rated = np.split(history.indices, history.indptr[1:-1])
+    tolerance = np.array([tail_tolerance(bench.long_tail, items) for items in rated])
+    weights = metrics.position_weights(ml.K)
+    ctx = Context(bench, history, bands, band_flags, weights, tolerance)
     rows: dict[str, list[dict[str, Any]]] = {}
     with ml.timed(seconds, "re-rank and measure"):
         for setting in settings(bench, bands):
@@ -163,6 +186,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "pool": POOL,
         "protected_group": "long tail (outside the short head of 20 % of training ratings)",
         "band_items": {name: int((bands == n).sum()) for n, name in enumerate(BANDS)},
+        "mean_tail_tolerance": float(tolerance.mean()),
         "results": rows,
         "seconds": seconds,
     }
@@ -180,12 +204,23 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, int]]]] = {
             ("tail exposure share", "tail_exposure_share", 4),
             ("exposure / catalog share", "tail_exposure_ratio", 3),
             ("exposure Gini", "exposure_gini", 4),
+            ("long-tail share", "long_tail", 4),
+            ("gap to own tail share", "tolerance_gap", 4),
         ],
     ),
-    "debias": (
-        "Popularity de-biasing (binary xQuAD)",
-        [("long-tail share", "long_tail", 4), ("ARP", "arp", 1), ("coverage", "coverage", 4)],
-    ),
+    **{
+        f"debias-{variant}": (
+            f"Popularity de-biasing ({variant} xQuAD)",
+            [
+                ("long-tail share", "long_tail", 4),
+                ("ARP", "arp", 1),
+                ("coverage", "coverage", 4),
+                ("long-tail coverage", "tail_coverage", 4),
+                ("gap to own tail share", "tolerance_gap", 4),
+            ],
+        )
+        for variant in get_args(Variant)
+    },
     "calibrate-own": (
         "Group-aware calibration over popularity bands, target: the person's own mix",
         [
@@ -213,6 +248,7 @@ def tables(report: dict[str, Any]) -> str:
     lines = [
         f"Fairness mitigations on ml-100k ({report['protocol']} split, {report['model']}, "
         f"{report['users']} users, k = {report['k']}, pool {report['pool']})",
+        f"mean P(tail|u) over the people's histories: {report['mean_tail_tolerance']:.4f}",
     ]
     for mitigation, (heading, columns) in TABLES.items():
         found = report["results"][mitigation]
@@ -233,16 +269,18 @@ def tables(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-# Per panel: title, x label, [(mitigation, key, series label, colour, marker)].
-Series = tuple[str, str, str, str, str]
+# Per panel: title, x label, [(mitigation, key, series label, colour, marker, every)];
+# `every`: label every point with its parameter, or only the strongest setting.
+Series = tuple[str, str, str, str, str, bool]
 FAIR = ("fair", "FA*IR, label: p", ml.PALETTE[0], "o")
-DEBIAS = ("debias", "xQuAD, label: λ", ml.PALETTE[5], "s")
+BINARY = ("debias-binary", "binary xQuAD, label: λ", ml.PALETTE[5], "s")
+SMOOTH = ("debias-smooth", "smooth xQuAD, label: λ", ml.PALETTE[1], "v")
 OWN = ("calibrate-own", "calibration to own mix, label: λ", ml.PALETTE[2], "^")
 CATALOG = ("calibrate-catalog", "calibration to catalog shares, label: λ", ml.PALETTE[3], "D")
 
 
-def _series(kind: tuple[str, str, str, str], key: str) -> Series:
-    return (kind[0], key, kind[1], kind[2], kind[3])
+def _series(kind: tuple[str, str, str, str], key: str, *, every: bool = True) -> Series:
+    return (kind[0], key, kind[1], kind[2], kind[3], every)
 
 
 PANELS: list[tuple[str, str, list[Series]]] = [
@@ -252,9 +290,13 @@ PANELS: list[tuple[str, str, list[Series]]] = [
         [_series(FAIR, "tail_exposure_ratio"), _series(CATALOG, "tail_exposure_ratio")],
     ),
     (
-        "Popularity de-biasing (binary xQuAD)",
+        "Popularity de-biasing (xQuAD; FA*IR for comparison)",
         "long-tail share of the lists",
-        [_series(DEBIAS, "long_tail")],
+        [
+            _series(BINARY, "long_tail"),
+            _series(SMOOTH, "long_tail"),
+            _series(FAIR, "long_tail", every=False),
+        ],
     ),
     (
         "Calibrated popularity (group-aware calibration)",
@@ -270,10 +312,11 @@ PANELS: list[tuple[str, str, list[Series]]] = [
         "Every mitigation on one scale (labels: strongest setting)",
         "average recommendation popularity (ARP, raters per film)",
         [
-            _series(FAIR, "arp"),
-            _series(DEBIAS, "arp"),
-            _series(OWN, "arp"),
-            _series(CATALOG, "arp"),
+            _series(FAIR, "arp", every=False),
+            _series(BINARY, "arp", every=False),
+            _series(SMOOTH, "arp", every=False),
+            _series(OWN, "arp", every=False),
+            _series(CATALOG, "arp", every=False),
         ],
     ),
     (
@@ -282,25 +325,49 @@ PANELS: list[tuple[str, str, list[Series]]] = [
         [_series(OWN, "age_band_ratio"), _series(CATALOG, "age_band_ratio")],
     ),
 ]
+# A panel's reference line, drawn vertically: (report key, legend label).
+REFERENCES = {
+    "Popularity de-biasing (xQuAD; FA*IR for comparison)": (
+        "mean_tail_tolerance",
+        "people's mean P(tail|u)",
+    ),
+}
+# Where a panel's legend goes when matplotlib's "best" would cover points.
+LEGEND_AT = {"Popularity de-biasing (xQuAD; FA*IR for comparison)": "lower left"}
 
 
 def plot(report: dict[str, Any]) -> Figure:
     figure = Figure(figsize=(15, 10), layout="constrained")
     axes = figure.subplots(2, 3)
     for ax, (title, xlabel, series) in zip(axes.ravel(), PANELS, strict=True):
-        for n, (mitigation, key, label, colour, marker) in enumerate(series):
+        for n, (mitigation, key, label, colour, marker, every) in enumerate(series):
             found = report["results"][mitigation]
             xs = [row[key] for row in found]
             ys = [row["ndcg"] for row in found]
             ax.plot(xs, ys, marker=marker, color=colour, label=label, markersize=6, linewidth=1.5)
             # Alternate sides so that two series' labels do not sit on each other.
-            if len(series) > 2:  # a crowded panel: only the strongest setting is named
+            if not every:  # a crowded panel: only the strongest setting is named
                 found, xs, ys = found[-1:], xs[-1:], ys[-1:]
             _label_points(ax, found, xs, ys, colour, left=n % 2 == 1)
+        if title in REFERENCES:
+            key, label = REFERENCES[title]
+            ax.axvline(report[key], color="#777777", linestyle="--", linewidth=1)
+            ax.text(
+                report[key],
+                0.72,
+                label + " ",
+                transform=ax.get_xaxis_transform(),  # x in data, y in axes fractions
+                rotation=90,
+                ha="right",
+                va="center",
+                fontsize=9,
+                color="#555555",
+            )
+        ax.margins(x=0.06, y=0.08)  # room for the labels of the points at the edges
         ax.set_title(title, fontsize=11.5)
         ax.set_xlabel(xlabel, fontsize=11)
         ax.set_ylabel("nDCG@10", fontsize=11)
-        ax.legend(fontsize=9, loc="best")
+        ax.legend(fontsize=9, loc=LEGEND_AT.get(title, "best"))
     figure.suptitle(
         f"Accuracy against fairness on ml-100k ({report['model']}, {report['users']} users, "
         f"k = {report['k']}, re-ranking the {report['pool']} best); each point is one setting, "
