@@ -9,7 +9,7 @@ re-ranker here trades a measured amount of accuracy for something else:
 * `fair_exposure.fair_rerank`: a protected group (e.g. some providers) never significantly
   under-represented in any prefix of the list (FA*IR, Zehlike et al. 2017);
 * `popularity.debias_popularity`: long-tail items promoted as far as the person's own
-  history shows a taste for them (binary xQuAD, Abdollahpouri et al. 2019);
+  history shows a taste for them (smooth or binary xQuAD, Abdollahpouri et al. 2019);
 * `group_calibration.group_calibrate`: the list's mix over item groups (providers,
   popularity bands) follows the person's history, the catalog, or a blend of the two.
 
