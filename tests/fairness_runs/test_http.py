@@ -26,7 +26,9 @@ def _key(service: Tactful, *scopes: str) -> dict[str, str]:
 def test_run_list_read_and_report(client: TestClient, service: Tactful, clock: Clock) -> None:
     traffic(service, clock)
     analyst = _key(service, "analyst")
-    made = ok(client.post(BASE, json={"window_days": 7}, headers=analyst), 201)
+    posted = client.post(BASE, json={"window_days": 7}, headers=analyst)
+    made = ok(posted, 201)
+    assert posted.headers["location"] == f"{BASE}/{made['audit_id']}"
     assert made["source"] == "store"
     assert made["result"]["counts"]["lists"] == 22
     assert made["triggered_by"].startswith("key:")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -104,10 +104,11 @@ class AlertsOut(BaseModel):
     response_model=RunResultOut,
     dependencies=[analyst],
 )
-def run_audit(service: Service, body: RunIn | None = None) -> dict[str, Any]:
+def run_audit(service: Service, response: Response, body: RunIn | None = None) -> dict[str, Any]:
     run = service.fairness.run(
         actor=current_actor(), window_days=body.window_days if body is not None else None
     )
+    response.headers["Location"] = f"{router.prefix}/{run.audit_id}"
     return run_view(run, result=True)
 
 
