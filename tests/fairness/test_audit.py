@@ -414,8 +414,13 @@ def test_nothing_measured_is_reported_as_null_and_never_crossed() -> None:
     tail = _check(result, "long_tail_share", "lists")
     assert (tail["value"], tail["crossed"]) == (None, False)
     assert "could not be measured" in tail["message"]
-    # Coverage 0 was measured: nothing was recommended, and that is below the floor.
-    assert _check(result, "coverage", "catalog")["crossed"] is True
+    # With no list at all, coverage and the Gini are not measured either: an empty window
+    # (a quiet night, a new store) must not raise an alert.
+    for name in ("coverage", "exposure_gini"):
+        check = _check(result, name, "catalog")
+        assert (check["value"], check["crossed"]) == (None, False)
+    assert out["exposure"]["lorenz"] is None
+    assert result.alert is False
     json.dumps(out, allow_nan=False)
 
 

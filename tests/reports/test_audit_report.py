@@ -18,7 +18,7 @@ from scipy import sparse
 from tactful.errors import InvalidInput
 from tactful.fairness.audit import run_audit
 from tactful.fairness.data import AuditData, Segment
-from tactful.fairness.policy import AuditPolicy
+from tactful.fairness.policy import DEFAULT_AUDIT_POLICY, AuditPolicy
 from tactful.reports import page, plots
 from tactful.reports.audit import TARGETING_PLOTS, render_audit
 from tests.reports.sample_audit import sample_history, sample_result
@@ -349,7 +349,8 @@ def test_renders_a_real_audit() -> None:
                 "attributes": ["gender"],
                 "min_group_size": 2,
                 "min_provider_items": 2,
-            }
+            },
+            "thresholds": DEFAULT_AUDIT_POLICY.thresholds.model_dump(),
         }
     )
     started = datetime(2025, 3, 1, 12, tzinfo=UTC)
@@ -362,8 +363,9 @@ def test_renders_a_real_audit() -> None:
     assert {"quality_ratio", "provider_exposure_ratio", "adverse_impact_ratio"} <= checks
     for check in crossed:
         assert str(escape(check["message"])) in text
-    # gender quality, providers, top items, the flagged campaign; no trend yet.
-    assert document.count("svg") == 4
+    # gender quality, providers, the Lorenz curve, top items, the flagged campaign; no
+    # trend yet.
+    assert document.count("svg") == 5
     assert "hand-built" in document.plain()
     assert "Campaign “spring-sale” by gender" in text
     assert "http://" not in text

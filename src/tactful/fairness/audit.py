@@ -44,6 +44,7 @@ from tactful.metrics import GroupBreakdown
 
 FloatArray = npt.NDArray[np.float64]
 TOP_ITEMS = 20
+LORENZ_POINTS = 101
 
 
 @dataclass(frozen=True)
@@ -207,14 +208,33 @@ def _exposure(
         for i in order
         if per_item[i] > 0
     ]
+    shown = checked.lists.shape[0] > 0
     summary = {
         "position_weights": measure.position_weights,
         "k": measure.k,
-        "gini": finite(metrics.gini(per_item)),
+        # With no list shown there is no distribution of exposure to judge.
+        "gini": finite(metrics.gini(per_item)) if shown else None,
         "providers": {"names": names, **groups.as_dict()},
         "top_items": top,
+        "lorenz": _lorenz(per_item) if shown else None,
     }
     return names, groups, summary
+
+
+def _lorenz(per_item: FloatArray, points: int = LORENZ_POINTS) -> dict[str, list[float]]:
+    """The Lorenz curve of item exposure at `points` evenly spaced shares of the catalog:
+    the share of exposure the least exposed `items` share of items get (Gini = 1 - 2 x the
+    area under it), thinned so the stored result stays small for any catalog size."""
+    ordered = np.sort(per_item)
+    cumulative = np.concatenate([[0.0], np.cumsum(ordered)])
+    total = cumulative[-1]
+    items = np.linspace(0.0, 1.0, points)
+    at = np.interp(items * ordered.size, np.arange(ordered.size + 1), cumulative)
+    exposure = at / total if total > 0 else items
+    return {
+        "items": [round(float(v), 6) for v in items],
+        "exposure": [round(float(v), 6) for v in exposure],
+    }
 
 
 def _popularity(data: AuditData, checked: Checked, policy: AuditPolicy) -> dict[str, float | None]:
@@ -229,7 +249,10 @@ def _popularity(data: AuditData, checked: Checked, policy: AuditPolicy) -> dict[
         "miscalibration": metrics.per_user_miscalibration(lists, histories, checked.categories),
     }
     out = {name: _person_mean(values, checked) for name, values in per_list.items()}
-    out["coverage"] = finite(metrics.catalog_coverage(lists, checked.n_items))
+    # Coverage of no lists at all is not 0 % of the catalog but not measured.
+    out["coverage"] = (
+        finite(metrics.catalog_coverage(lists, checked.n_items)) if lists.shape[0] else None
+    )
     order = (
         "average_popularity",
         "long_tail_share",

@@ -44,31 +44,35 @@ class Measure(_Strict):
     engagement_hours: Annotated[int, Field(ge=1, le=24 * 366)] = 168
 
 
-class Thresholds(_Strict):
-    """Each figure's bound; None: not checked. Names match `tactful.fairness` check names."""
+# Whether each threshold is a floor ("min": lower is worse) or a ceiling ("max").
+BOUND_KINDS: dict[str, Literal["min", "max"]] = {
+    "quality_ratio": "min",
+    "provider_exposure_ratio": "min",
+    "exposure_gini": "max",
+    "coverage": "min",
+    "long_tail_share": "min",
+    "miscalibration": "max",
+    "adverse_impact_ratio": "min",
+}
 
-    quality_ratio: Ratio | None = 0.8  # min, per attribute and accuracy metric
-    provider_exposure_ratio: Annotated[float, Field(ge=0.0)] | None = 0.5  # min, per group
-    exposure_gini: Ratio | None = 0.95  # max
-    coverage: Ratio | None = 0.05  # min
-    long_tail_share: Ratio | None = 0.02  # min
-    miscalibration: Annotated[float, Field(ge=0.0)] | None = 2.0  # max
-    adverse_impact_ratio: Ratio | None = 0.8  # min, per segment, attribute, rate and group
+
+class Thresholds(_Strict):
+    """Each figure's bound; None (left out of the file): not checked. The shipped file sets
+    every one; an operator's file checks only what it names."""
+
+    quality_ratio: Ratio | None = None  # min, per attribute and accuracy metric
+    provider_exposure_ratio: Annotated[float, Field(ge=0.0)] | None = None  # min, per group
+    exposure_gini: Ratio | None = None  # max
+    coverage: Ratio | None = None  # min
+    long_tail_share: Ratio | None = None  # min
+    miscalibration: Annotated[float, Field(ge=0.0)] | None = None  # max
+    adverse_impact_ratio: Ratio | None = None  # min, per segment, attribute, rate and group
 
     def bounds(self) -> dict[str, tuple[Literal["min", "max"], float]]:
         """Each configured check: whether its threshold is a floor or a ceiling, and it."""
-        kinds: dict[str, Literal["min", "max"]] = {
-            "quality_ratio": "min",
-            "provider_exposure_ratio": "min",
-            "exposure_gini": "max",
-            "coverage": "min",
-            "long_tail_share": "min",
-            "miscalibration": "max",
-            "adverse_impact_ratio": "min",
-        }
         return {
             name: (kind, float(value))
-            for name, kind in kinds.items()
+            for name, kind in BOUND_KINDS.items()
             if (value := getattr(self, name)) is not None
         }
 

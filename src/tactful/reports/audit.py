@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tactful.errors import InvalidInput
-from tactful.fairness.policy import Thresholds
+from tactful.fairness.policy import BOUND_KINDS
 from tactful.reports import plots
 from tactful.reports.page import environment, is_number
 
@@ -45,7 +45,7 @@ CHECK_LABELS = {
     "miscalibration": "Miscalibration",
     "adverse_impact_ratio": "Adverse-impact ratio (four-fifths rule)",
 }
-BOUNDS = {name: kind for name, (kind, _) in Thresholds().bounds().items()}
+BOUNDS = BOUND_KINDS
 _META = ("audit_id", "source", "label", "started_at", "seconds")
 _CHECK_KEYS = ("check", "scope", "value", "bound", "threshold", "crossed", "message")
 TARGETING_PLOTS = 8  # flagged segment x attribute plots at most
