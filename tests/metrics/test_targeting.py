@@ -193,3 +193,134 @@ def test_non_boolean_flags_are_rejected() -> None:
     # 0/1 integers are accepted.
     report = targeting(["a"], [1], [0], [0], "g", min_group_size=0)
     assert report.groups["a"].eligible == 1
+
+
+Column = tuple[list[str | None], list[bool], list[bool], list[bool], list[bool]]
+
+
+def _seen(
+    group: str, n: int, served: int, observed: int, converted: int, hidden_converted: int
+) -> Column:
+    """n eligible people of one group: the first `served` served, the first `observed` of
+    them observed, the first `converted` of those converted, and `hidden_converted` of the
+    served but unobserved flagged as converted too (flags the rate must ignore)."""
+    assert converted <= observed <= served <= n
+    assert observed + hidden_converted <= served
+    flagged = set(range(converted)) | set(range(observed, observed + hidden_converted))
+    return (
+        [group] * n,
+        [True] * n,
+        [i < served for i in range(n)],
+        [i in flagged for i in range(n)],
+        [i < observed for i in range(n)],
+    )
+
+
+def _columns(*parts: Column) -> Column:
+    """Labels, eligible, served, converted and observed of the parts, one after the other."""
+    labels: list[str | None] = []
+    flags: list[list[bool]] = [[], [], [], []]
+    for part in parts:
+        labels += part[0]
+        for column, values in zip(flags, part[1:], strict=True):
+            column += values
+    return labels, flags[0], flags[1], flags[2], flags[3]
+
+
+def test_conversion_counts_only_the_observed_served() -> None:
+    # adults: 60 served, 40 observed, 20 of those converted (and 10 unobserved flagged):
+    #   20 / 40 = 0.5, the reference.
+    # some: 50 served, 30 observed, 9 converted (20 unobserved flagged): 9 / 30 = 0.3,
+    #   ratio 0.6, flagged; counting every served person it would be 29 / 50 = 0.58.
+    # few: 40 served, 10 observed, 10 converted: 1.0 but 10 < 30 observed, so too small
+    #   and neither reference nor flagged.
+    # minors: 40 served, none observed, 5 flagged converted: no rate at all.
+    labels, eligible, served, converted, observed = _columns(
+        _seen("adults", 60, 60, 40, 20, 10),
+        _seen("some", 50, 50, 30, 9, 20),
+        _seen("few", 40, 40, 10, 10, 0),
+        _seen("minors", 40, 40, 0, 0, 5),
+    )
+    report = targeting(labels, eligible, served, converted, "age", observed=observed)
+    counts = {
+        name: (g.n, g.served, g.observed_served, g.converted) for name, g in report.groups.items()
+    }
+    assert counts == {
+        "adults": (60, 60, 40, 20),
+        "few": (40, 40, 10, 10),
+        "minors": (40, 40, 0, 0),
+        "some": (50, 50, 30, 9),
+    }
+    impact = report.impact["converted"]
+    assert impact.reference_group == "adults"
+    assert impact.reference_rate == 0.5
+    assert impact.groups["some"].rate == pytest.approx(0.3)
+    assert impact.groups["some"].ratio == pytest.approx(0.6)
+    assert impact.groups["few"].rate == 1.0
+    assert impact.groups["few"].too_small
+    assert impact.groups["minors"].rate is None
+    assert impact.groups["minors"].ratio is None
+    assert impact.flagged == ("some",)
+    # Eligible and served do not depend on `observed`: everyone served, nothing flagged.
+    assert report.impact["served"].flagged == ()
+    assert report.groups["minors"].rate("served") == 1.0
+    as_json = json.loads(json.dumps(report.as_dict()))
+    assert as_json["groups"]["minors"] == {
+        "n": 40,
+        "eligible": 40,
+        "served": 40,
+        "converted": 0,
+        "observed_served": 0,
+        "rates": {"eligible": 1.0, "served": 1.0, "converted": None},
+    }
+
+
+def test_an_unobservable_group_is_no_longer_flagged_on_conversion() -> None:
+    # 40 minors served, none of whose engagement is kept, so none "converts"; 60 adults
+    # served, 30 converted. Without `observed`, minors convert at 0 of the adults' rate.
+    labels, eligible, served, converted, _ = _columns(
+        _seen("adults", 60, 60, 60, 30, 0), _seen("under_18", 40, 40, 40, 0, 0)
+    )
+    blind = targeting(labels, eligible, served, converted, "age_band")
+    assert blind.impact["converted"].flagged == ("under_18",)
+    assert blind.impact["converted"].groups["under_18"].ratio == 0.0
+    observed = [label == "adults" for label in labels]
+    fixed = targeting(labels, eligible, served, converted, "age_band", observed=observed)
+    assert fixed.impact["converted"].flagged == ()
+    assert fixed.impact["converted"].groups["under_18"].rate is None
+    assert fixed.impact["converted"].reference_group == "adults"
+    assert not fixed.any_flagged
+    # Everyone observed is the same as no `observed` at all.
+    everyone = targeting(
+        labels, eligible, served, converted, "age_band", observed=[True] * len(labels)
+    )
+    assert everyone.as_dict() == blind.as_dict()
+
+
+def test_by_segment_splits_observed_too() -> None:
+    labels, eligible, served, converted, observed = _columns(
+        _seen("a", 40, 40, 40, 20, 0),
+        _seen("b", 40, 40, 0, 0, 0),
+        _seen("a", 40, 40, 40, 20, 0),
+        _seen("b", 40, 40, 40, 4, 0),
+    )
+    segments = ["one"] * 80 + ["two"] * 80
+    reports = targeting_by_segment(
+        segments, labels, eligible, served, converted, "g", observed=observed
+    )
+    assert reports["one"].impact["converted"].flagged == ()
+    assert reports["one"].groups["b"].observed_served == 0
+    assert reports["two"].impact["converted"].flagged == ("b",)
+    assert reports["two"].groups["b"].rate("converted") == pytest.approx(0.1)
+
+
+def test_malformed_observed_is_rejected() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        targeting(["a", "b"], [True, True], [True, True], [True, True], "g", observed=[True])
+    assert [e.field for e in caught.value.errors] == ["observed"]
+    with pytest.raises(InvalidInput) as caught:
+        targeting(["a"], [True], [True], [True], "g", observed=np.array([0.5]))
+    assert [e.field for e in caught.value.errors] == ["observed"]
+    with pytest.raises(InvalidInput) as caught:
+        targeting_by_segment(["s", "s"], ["a", "b"], [1, 1], [1, 1], [1, 1], "g", observed=[1])
+    assert [e.field for e in caught.value.errors] == ["observed"]

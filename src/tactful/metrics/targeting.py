@@ -14,9 +14,15 @@ Rules:
 * One call covers one segment (a campaign, an offer category, a surface); `targeting_by_segment`
   splits by a segment key and runs one report per segment.
 * A person whose group label is None (or a float NaN) is left out of every count.
-* Rates: eligible = eligible / n, served = served / n, converted = converted / served.
-  A conversion counts only when the person was served (a conversion without exposure is
-  not the campaign's doing). A rate whose denominator is 0 is None.
+* Rates: eligible = eligible / n, served = served / n, converted = converted / (served
+  and observed). A conversion counts only when the person was served (a conversion without
+  exposure is not the campaign's doing) and their engagement can be seen: `observed` (one
+  flag per person, default everyone) says whose can. Where the store keeps no engagement
+  of a person (a minor's, a refuser's), "did not convert" would be an artefact of privacy,
+  not of targeting; such a person is left out of the conversion denominator and any
+  conversion flag for them is ignored. Eligible and served rates do not depend on it. A
+  rate whose denominator is 0 is None (so a group with nobody observed and served has no
+  conversion rate, and is never flagged on it).
 * For each rate the reference group is the group with the highest rate among those whose
   denominator is at least `min_group_size`; ties go to the name that sorts first. Every
   group gets its ratio to the reference (the adverse-impact ratio). A group is flagged
@@ -55,13 +61,14 @@ class GroupCounts:
     n: int
     eligible: int
     served: int
-    converted: int  # converted and served
+    converted: int  # converted, served and observed
+    observed_served: int  # served and observed: the conversion rate's denominator
 
     def numerator(self, rate: str) -> int:
         return {"eligible": self.eligible, "served": self.served, "converted": self.converted}[rate]
 
     def denominator(self, rate: str) -> int:
-        return self.served if rate == "converted" else self.n
+        return self.observed_served if rate == "converted" else self.n
 
     def rate(self, rate: str) -> float | None:
         den = self.denominator(rate)
@@ -73,6 +80,7 @@ class GroupCounts:
             "eligible": self.eligible,
             "served": self.served,
             "converted": self.converted,
+            "observed_served": self.observed_served,
             "rates": {name: self.rate(name) for name in RATES},
         }
 
@@ -245,6 +253,13 @@ def _one_per_person(reference: str, n: int, lengths: dict[str, int]) -> None:
         raise InvalidInput("Every argument must have one entry per person.", mismatched)
 
 
+def _observed(observed: Flags | None, n: int) -> npt.NDArray[np.bool_]:
+    """The `observed` flags, everyone when None."""
+    if observed is None:
+        return np.ones(n, dtype=np.bool_)
+    return _flags(observed, "observed")
+
+
 def targeting(
     labels: Labels,
     eligible: Flags,
@@ -252,18 +267,21 @@ def targeting(
     converted: Flags,
     attribute: str,
     *,
+    observed: Flags | None = None,
     threshold: float = 0.8,
     min_group_size: int = 30,
 ) -> TargetingReport:
     """Eligible, served and converted rates per group of one attribute, with the
-    four-fifths rule applied to each rate. One entry per person in every argument; see the
-    module docstring for the rules."""
+    four-fifths rule applied to each rate. One entry per person in every argument;
+    `observed` (default: everyone) says whose engagement can be seen, hence who counts in
+    the conversion rate. See the module docstring for the rules."""
     exact_threshold = _check_parameters(threshold, min_group_size)
     label_list = _labels(labels, "labels")
     columns = {
         "eligible": _flags(eligible, "eligible"),
         "served": _flags(served, "served"),
         "converted": _flags(converted, "converted"),
+        "observed": _observed(observed, len(label_list)),
     }
     _one_per_person("labels", len(label_list), {k: len(v) for k, v in columns.items()})
 
@@ -275,7 +293,8 @@ def targeting(
         else:
             members.setdefault(str(label), []).append(person)
     is_eligible, is_served = columns["eligible"], columns["served"]
-    is_converted = columns["converted"] & is_served
+    is_seen = is_served & columns["observed"]
+    is_converted = columns["converted"] & is_seen
     groups: dict[str, GroupCounts] = {}
     for name in sorted(members):
         index = np.asarray(members[name], dtype=np.int64)
@@ -284,6 +303,7 @@ def targeting(
             eligible=int(is_eligible[index].sum()),
             served=int(is_served[index].sum()),
             converted=int(is_converted[index].sum()),
+            observed_served=int(is_seen[index].sum()),
         )
     impact = {rate: _impact(rate, groups, exact_threshold, int(min_group_size)) for rate in RATES}
     return TargetingReport(
@@ -304,6 +324,7 @@ def targeting_by_segment(
     converted: Flags,
     attribute: str,
     *,
+    observed: Flags | None = None,
     threshold: float = 0.8,
     min_group_size: int = 30,
 ) -> dict[str, TargetingReport]:
@@ -311,9 +332,14 @@ def targeting_by_segment(
     segment as a string and in sorted order; people with a missing segment are left out."""
     segment_list = _labels(segments, "segments")
     label_list = _labels(labels, "labels")
-    flags = [_flags(eligible, "eligible"), _flags(served, "served"), _flags(converted, "converted")]
+    flags = [
+        _flags(eligible, "eligible"),
+        _flags(served, "served"),
+        _flags(converted, "converted"),
+        _observed(observed, len(segment_list)),
+    ]
     lengths = [len(label_list), *(len(f) for f in flags)]
-    names = ("labels", "eligible", "served", "converted")
+    names = ("labels", "eligible", "served", "converted", "observed")
     _one_per_person("segments", len(segment_list), dict(zip(names, lengths, strict=True)))
     _check_parameters(threshold, min_group_size)
     members: dict[str, list[int]] = {}
@@ -329,6 +355,7 @@ def targeting_by_segment(
             flags[1][index],
             flags[2][index],
             attribute,
+            observed=flags[3][index],
             threshold=threshold,
             min_group_size=min_group_size,
         )
