@@ -323,6 +323,36 @@ def test_targeting_flags_and_checks(result: AuditResult) -> None:
     }
 
 
+def test_conversion_is_judged_over_the_observed_only() -> None:
+    # Every man converts; no woman's engagement can be seen (say, none consented to its
+    # being kept), so their conversion flags say nothing. Without `observed`, women convert
+    # at 0 of the men's rate; with it they have no conversion rate, and nothing crosses.
+    basket = Segment(
+        "surface",
+        "basket",
+        np.arange(6, dtype=np.int64),
+        _flags("111111"),
+        _flags("111111"),
+        _flags("000111"),
+    )
+    scope = "surface basket / gender / converted"
+    blind = run_audit(make_data(segments=(basket,)), tight_policy())
+    assert _check(blind, "adverse_impact_ratio", scope)["crossed"] is True
+    seen = replace(basket, observed=_flags("000111"))
+    audited = run_audit(make_data(segments=(seen,)), tight_policy())
+    check = _check(audited, "adverse_impact_ratio", scope)
+    assert check["crossed"] is False
+    assert check["value"] == 1.0  # only the men are judged
+    (report,) = audited.as_dict()["targeting"]
+    women = report["reports"]["gender"]["groups"]["women"]
+    assert (women["served"], women["observed_served"], women["converted"]) == (3, 0, 0)
+    assert women["rates"]["converted"] is None
+    # Served is untouched: everyone was, so the served check holds either way.
+    assert _check(audited, "adverse_impact_ratio", "surface basket / gender / served") == (
+        _check(blind, "adverse_impact_ratio", "surface basket / gender / served")
+    )
+
+
 def test_result_shape_counts_and_json(result: AuditResult) -> None:
     out = result.as_dict()
     assert list(out) == [
@@ -497,6 +527,14 @@ def test_malformed_data_names_the_field(changes: dict[str, Any], field: str) -> 
         (
             Segment("email", "x", np.array([0]), _flags("1"), _flags("1"), _flags("0")),  # type: ignore[arg-type]
             "segments[0].kind",
+        ),
+        (
+            Segment("campaign", "x", np.array([0, 1]), *(_flags("11"),) * 3, _flags("1")),
+            "segments[0].observed",
+        ),
+        (
+            Segment("campaign", "x", np.array([0, 1]), *(_flags("11"),) * 3, np.array([1, 0])),
+            "segments[0].observed",
         ),
     ],
 )

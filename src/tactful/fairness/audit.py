@@ -279,6 +279,7 @@ def _targeting(data: AuditData, policy: AuditPolicy) -> tuple[SegmentReport, ...
                 segment.served,
                 segment.converted,
                 attribute,
+                observed=segment.observed,
                 threshold=threshold,
                 min_group_size=policy.measure.min_group_size,
             )

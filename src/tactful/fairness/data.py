@@ -31,6 +31,10 @@ class Segment:
 
     Arrays run over the people it considered: `person` indexes `AuditData.people`;
     `eligible`, `served` and `converted` are that person's outcome in this segment.
+    `observed` says whose engagement the source can see at all (None: everyone's, as in an
+    offline evaluation): the store keeps no engagement of a person whose consent stores
+    none (every minor), and their not converting says nothing, so the conversion rate
+    leaves them out (`tactful.metrics.targeting`).
     """
 
     kind: Literal["campaign", "category", "surface"]
@@ -39,6 +43,7 @@ class Segment:
     eligible: BoolArray
     served: BoolArray
     converted: BoolArray
+    observed: BoolArray | None = None
 
 
 @dataclass(frozen=True)

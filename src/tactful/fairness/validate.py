@@ -117,6 +117,8 @@ def validated(data: AuditData, k: int) -> Checked:
             raise _fail(f"{where}.person", "names people but there are none")
         for name in ("eligible", "served", "converted"):
             _flags(getattr(segment, name), f"{where}.{name}", len(person))
+        if segment.observed is not None:
+            _flags(segment.observed, f"{where}.observed", len(person))
     for key, value in data.counts.items():
         if isinstance(value, bool) or not isinstance(value, int):
             raise _fail(f"counts.{key}", "must be an integer")
