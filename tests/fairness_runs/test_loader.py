@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from tactful.domain.events import Event, EventType
+from tactful.fairness.audit import run_audit
 from tactful.fairness.data import AuditData, Segment
 from tactful.fairness.policy import AuditPolicy, Measure
 from tactful.service import Tactful
@@ -31,13 +32,17 @@ FULL = {"choices": shop.FULL}
 
 
 def _decision(
-    subject_id: str, surface: str, at: datetime, items: list[tuple[str, int]]
+    subject_id: str,
+    surface: str,
+    at: datetime,
+    items: list[tuple[str, int]],
+    level: str = "full",
 ) -> dict[str, object]:
     return {
         "decision_id": str(uuid.uuid4()),
         "subject_id": subject_id,
         "surface": surface,
-        "level": "full",
+        "level": level,
         "model": {"name": "ease", "version": "ease-test"},
         "purposes": ["personalization.explicit"],
         "items": [
@@ -249,3 +254,102 @@ def test_an_empty_window_is_valid_input_with_nothing_in_it(store: Tactful) -> No
     assert list(data.segments) == []
     assert data.counts["decisions"] == 0
     assert data.population == 4  # everyone with an event before that end; erin has none
+
+
+@pytest.fixture
+def consented(settings: Settings) -> Iterator[Tactful]:
+    """Lists made at each level: ada (full consent, "full"), olaf (no consent, "off"), mia
+    (a minor, "off"), kim (recorded "basic", her age band since corrected to under 18), pat
+    ("off" on home before she consented, "basic" on product after); a campaign sent to mia
+    and ada, both of whom clicked."""
+    service = Tactful(settings, clock=Clock(W1 + 30 * DAY))
+    service.ingest_items(shop.items())
+    service.ingest_subjects(
+        [
+            {"subject_id": "ada", "age_band": "25-34"},
+            {"subject_id": "olaf", "age_band": "35-44"},
+            {"subject_id": "mia", "age_band": "under_18"},
+            {"subject_id": "kim", "age_band": "under_18"},
+            {"subject_id": "pat", "age_band": "45-54"},
+        ]
+    )
+    service.record_consents("ada", FULL)
+    service.record_consents("pat", {"choices": shop.BASIC})
+    service.add_events(
+        [
+            Event("ada", EventType.VIEW, W0 + H, "running-0"),
+            Event("pat", EventType.PURCHASE, W0 + 2 * DAY + H, "garden-1"),
+        ]
+    )
+    with service.store.transaction() as conn:
+        for record in (
+            _decision("ada", "home", W0, [("running-0", 1), ("books-0", 2)], "full"),
+            _decision("olaf", "home", W0, [("books-1", 1)], "off"),
+            _decision("mia", "home", W0, [("books-2", 1)], "off"),
+            _decision("kim", "home", W0, [("toys-0", 1)], "basic"),
+            _decision("pat", "home", W0, [("garden-0", 1)], "off"),
+            _decision("pat", "product", W0 + 2 * DAY, [("garden-1", 1)], "basic"),
+        ):
+            service.store.add_decision(conn, record)
+        for who in ("mia", "ada"):
+            stored_messages.add(conn, _message(who, "news", "send", W0 + DAY, "clicked"), None)
+    yield service
+    service.close()
+
+
+def _observed(data: AuditData, kind: str, name: str) -> dict[str, tuple[bool, bool, bool]]:
+    """(served, converted, observed) per person of one segment."""
+    found: Segment = next(s for s in data.segments if s.kind == kind and s.name == name)
+    assert found.observed is not None
+    return {
+        data.people[int(p)]: (bool(s), bool(c), bool(o))
+        for p, s, c, o in zip(
+            found.person, found.served, found.converted, found.observed, strict=True
+        )
+    }
+
+
+def test_minors_and_people_at_level_off_are_not_observed(consented: Tactful) -> None:
+    with consented.store.reading() as conn:
+        data = store_audit_data(conn, W0, W1, POLICY)
+    assert data.counts["lists_off"] == 3
+    # Home: only ada's list was made at a level whose engagement the store keeps; kim's
+    # was "basic", but she is a minor now.
+    assert _observed(data, "surface", "home") == {
+        "ada": (True, True, True),
+        "kim": (True, False, False),
+        "mia": (True, False, False),
+        "olaf": (True, False, False),
+        "pat": (True, False, False),
+    }
+    # pat consented between her two lists: observed where her "basic" list served her.
+    assert _observed(data, "surface", "product")["pat"] == (True, True, True)
+    assert _observed(data, "category", "garden")["pat"] == (True, True, True)
+    books = _observed(data, "category", "books")
+    assert books["ada"] == (True, False, True)  # shown books-0, did not engage: observed
+    assert books["olaf"] == (True, False, False)
+    assert books["mia"] == (True, False, False)
+    # A click on a message is reported on the message, whatever the consent: a campaign
+    # sees everyone, the minor too.
+    assert _observed(data, "campaign", "news") == {
+        "ada": (True, True, True),
+        "mia": (True, True, True),
+    }
+
+
+def test_the_audit_does_not_flag_unobserved_groups_on_conversion(consented: Tactful) -> None:
+    with consented.store.reading() as conn:
+        data = store_audit_data(conn, W0, W1, POLICY)
+    policy = AuditPolicy.model_validate(
+        {"measure": {"k": 3, "min_group_size": 1, "attributes": ["age_band"]}}
+    )
+    result = run_audit(data, policy)
+    (home,) = [s for s in result.as_dict()["targeting"] if s["segment"] == "home"]
+    groups = home["reports"]["age_band"]["groups"]
+    assert groups["under_18"]["served"] == 2
+    assert groups["under_18"]["observed_served"] == 0
+    assert groups["under_18"]["rates"]["converted"] is None
+    assert groups["25-34"]["rates"]["converted"] == 1.0
+    converted = home["reports"]["age_band"]["impact"]["converted"]
+    assert converted["reference_group"] == "25-34"
+    assert converted["flagged"] == []

@@ -8,9 +8,29 @@ campaign, the lists one per surface and one per catalog category.
 
 Engagement is what the store holds, so it is seen only where consent kept the events: a
 person whose consent stores none (every minor, anyone who refused) has no relevant items
-(their accuracy is unknown and left out) and never "converts" in a surface or category
-segment, which can make such a group's conversion rate look low. Read conversion flags for
-those groups with that in mind; served and eligible rates do not depend on it.
+(their accuracy is unknown and left out) and would never "convert" in a surface or category
+segment. Each segment therefore says who is `observed`, and the conversion rate counts only
+them (`tactful.metrics.targeting`); served and eligible rates count everyone.
+
+Who is observed, by a cheap approximation from the decision record that errs towards
+leaving people out (it never calls observed someone whose consent, when the list was made,
+let the store keep none of their engagement):
+
+* In a surface or category segment, a person is observed when at least one list that served
+  them there was made at a personalization level other than "off" (the level the decision
+  recorded, derived from their consent at that moment) and their age band is not under 18
+  now. "off" is the level of every minor and of everyone without consent to
+  personalization, so of everyone whose engagements ingestion may drop; a level above "off"
+  means `personalization.explicit` was granted, and it covers purchases and ratings, so
+  some of their engagement is kept (at "basic" without statistics consent, views and
+  clicks are not: their conversions are undercounted, not invented). An adult at "off"
+  who granted only statistics has their events kept but is still left out: the decision
+  record does not say so, and leaving a person out costs the rate some precision, never
+  its meaning. Consent withdrawn within the horizon is not followed. Someone not
+  served in the segment is marked unobserved there; the rate only reads the flag of the
+  served.
+* In a campaign segment everyone is observed: a message's click or conversion is reported
+  on the message itself, whatever the person's consent to storing events.
 
 Everything is read in a handful of set-wise queries (no query per person), and joined in
 numpy: the demo's month (about 2,300 lists, 1,300 people, 2,400 items) loads in about a
@@ -29,6 +49,7 @@ from scipy import sparse
 from sqlalchemy import Connection, Subquery, func, select, union
 
 from tactful.domain.events import EventType
+from tactful.domain.subjects import AgeBand
 from tactful.fairness.data import AuditData, Segment
 from tactful.fairness.policy import AuditPolicy
 from tactful.storage import tables as t
@@ -112,9 +133,12 @@ def store_audit_data(
         horizon.total_seconds(),
         (len(lists.person), len(catalog.item_ids)),
     )
+    minor = np.array([band == AgeBand.UNDER_18 for band in attributes["age_band"]], dtype=bool)
+    observable = np.array([level != "off" for level in lists.level], dtype=np.bool_)
+    observable &= ~minor[list_person]
     segments = [
         *_campaign_segments(messages, index),
-        *_list_segments(lists, list_person, relevant, catalog),
+        *_list_segments(lists, list_person, observable, relevant, catalog),
     ]
     counts = {
         "decisions": len(lists.person),
@@ -361,18 +385,21 @@ def _campaign_segments(messages: _Messages, index: dict[str, int]) -> Iterable[S
         converted = np.zeros(who.size, dtype=np.bool_)
         np.logical_or.at(served, at, messages.sent[mine])
         np.logical_or.at(converted, at, messages.converted[mine])
-        yield Segment("campaign", name, who, np.ones(who.size, dtype=np.bool_), served, converted)
+        everyone = np.ones(who.size, dtype=np.bool_)
+        yield Segment("campaign", name, who, everyone, served, converted, everyone)
 
 
 def _list_segments(
     lists: _Lists,
     list_person: IntArray,
+    observable: BoolArray,
     relevant: sparse.csr_array,
     catalog: _Catalog,
 ) -> Iterable[Segment]:
     """Per surface and per catalog category, over the people with a list in the window:
     served if shown one there (an item of the category), converted if they engaged with
-    such a shown item within the horizon."""
+    such a shown item within the horizon, observed if one of those lists was `observable`
+    (see the module docstring)."""
     n_lists, n_items = len(lists.person), len(catalog.item_ids)
     if not n_lists:
         return
@@ -386,12 +413,25 @@ def _list_segments(
     eligible = np.ones(who.size, dtype=np.bool_)
     surface = np.array(lists.surface, dtype=object)
     list_hit = np.asarray(hits.sum(axis=1)).ravel() > 0
+    seen = observable.astype(np.float64)
     for name in sorted(set(lists.surface)):
         on = (surface == name).astype(np.float64)
         served = by_person @ on > 0
         converted = by_person @ (on * list_hit) > 0
-        yield Segment("surface", name, who, eligible, served, converted)
+        observed = by_person @ (on * seen) > 0
+        yield Segment("surface", name, who, eligible, served, converted, observed)
     shown_category = (by_person @ shown @ catalog.categories).toarray() > 0
     hit_category = (by_person @ hits @ catalog.categories).toarray() > 0
+    # Only the observable lists' rows of `shown`: who was shown the category where it shows.
+    seen_shown = sparse.csr_array(sparse.diags_array(seen) @ shown)
+    seen_category = (by_person @ seen_shown @ catalog.categories).toarray() > 0
     for c, name in enumerate(catalog.category_names):
-        yield Segment("category", name, who, eligible, shown_category[:, c], hit_category[:, c])
+        yield Segment(
+            "category",
+            name,
+            who,
+            eligible,
+            shown_category[:, c],
+            hit_category[:, c],
+            seen_category[:, c],
+        )
