@@ -32,7 +32,7 @@ METRIC_LABELS = {
 _RATE_VERBS = {
     "eligible": "was made eligible at",
     "served": "was served at",
-    "converted": "converted, once served, at",
+    "converted": "converted, once served (where engagement is seen), at",
 }
 
 
