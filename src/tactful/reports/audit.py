@@ -11,14 +11,17 @@ result still renders.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from markupsafe import Markup
+
 from tactful.errors import InvalidInput
 from tactful.fairness.policy import BOUND_KINDS
 from tactful.reports import plots
-from tactful.reports.page import environment, is_number
+from tactful.reports.page import environment, is_number, number, percent
 
 METRIC_LABELS = {
     "ndcg": "nDCG",
@@ -48,8 +51,11 @@ CHECK_LABELS = {
 BOUNDS = BOUND_KINDS
 _META = ("audit_id", "source", "label", "started_at", "seconds")
 _CHECK_KEYS = ("check", "scope", "value", "bound", "threshold", "crossed", "message")
-TARGETING_PLOTS = 8  # flagged segment x attribute plots at most
+# Flagged segment x attribute plots at most, those with the lowest adverse-impact ratio:
+# each costs about a tenth of a second to draw, and the tables list every pair.
+TARGETING_PLOTS = 6
 TARGETING_UNFLAGGED = 2  # plots when nothing is flagged
+_NA = Markup('<span class="na">n/a</span>')
 
 
 def render_audit(result: Mapping[str, Any], history: Sequence[Mapping[str, Any]] = ()) -> str:
@@ -272,13 +278,10 @@ def _targeting(result: Mapping[str, Any]) -> dict[str, Any]:
             if not isinstance(report, Mapping):
                 continue
             impact: Mapping[str, Any] = report.get("impact") or {}
-            rows = []
-            for group, counts in (report.get("groups") or {}).items():
-                rates = {
-                    rate: (impact.get(rate) or {}).get("groups", {}).get(group, {})
-                    for rate in plots.RATE_TITLES
-                }
-                rows.append({"group": group, "counts": counts, "rates": rates})
+            rows = [
+                _targeting_row(group, counts, impact)
+                for group, counts in (report.get("groups") or {}).items()
+            ]
             references = {
                 rate: (impact.get(rate) or {}).get("reference_group") for rate in plots.RATE_TITLES
             }
@@ -288,6 +291,7 @@ def _targeting(result: Mapping[str, Any]) -> dict[str, Any]:
             target = flagged if report.get("any_flagged") else others
             target.append((kind, name, report))
         segments.append({"kind": kind, "segment": name, "attributes": attributes})
+    flagged.sort(key=lambda pair: _lowest_flagged_ratio(pair[2]))  # stable: ties in order
     chosen = flagged[:TARGETING_PLOTS] if flagged else others[:TARGETING_UNFLAGGED]
     charts = [c for c in (plots.targeting_chart(*args) for args in chosen) if c is not None]
     return {
@@ -296,6 +300,44 @@ def _targeting(result: Mapping[str, Any]) -> dict[str, Any]:
         "flagged": len(flagged),
         "left_out": max(len(flagged) - TARGETING_PLOTS, 0),
     }
+
+
+def _lowest_flagged_ratio(report: Mapping[str, Any]) -> float:
+    """The lowest adverse-impact ratio of a flagged group in `report` (the worst
+    exclusion it shows), for drawing the worst pairs first."""
+    ratios = [
+        float(entry["ratio"])
+        for rate in (report.get("impact") or {}).values()
+        if isinstance(rate, Mapping)
+        for entry in (rate.get("groups") or {}).values()
+        if isinstance(entry, Mapping) and entry.get("flagged") and is_number(entry.get("ratio"))
+    ]
+    return min(ratios, default=math.inf)
+
+
+def _shown(text: str) -> str:
+    """A formatted figure for a table cell, "n/a" marked as missing."""
+    return _NA if text == "n/a" else text
+
+
+def _targeting_row(group: str, counts: Any, impact: Mapping[str, Any]) -> dict[str, Any]:
+    """One group's row of a targeting table, its cells formatted here: the tables hold a
+    row per segment, attribute and group (a thousand in the demo), and formatting them
+    through template macros took longer than drawing a chart."""
+    counts = counts if isinstance(counts, Mapping) else {}
+    cells = []
+    for rate in plots.RATE_TITLES:
+        entry = (impact.get(rate) or {}).get("groups", {}).get(group, {})
+        cells.append(
+            {
+                "count": _shown(number(counts.get(rate))),
+                "rate": _shown(percent(entry.get("rate"))),
+                "ratio": _shown(number(entry.get("ratio"), 2)),
+                "flagged": bool(entry.get("flagged")),
+                "too_small": bool(entry.get("too_small")),
+            }
+        )
+    return {"group": group, "n": _shown(number(counts.get("n"))), "cells": cells}
 
 
 # --- trend ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ there are few, units on every axis.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,9 +21,14 @@ import numpy as np
 from markupsafe import Markup
 from matplotlib import dates as mdates
 from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.textpath import text_to_path
+from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import ScaledTranslation
 from matplotlib.typing import LineStyleType
 
 from tactful.reports.page import (
@@ -48,9 +53,20 @@ RATE_TITLES = {
     "served": "Served\n(% of group)",
     "converted": "Converted\n(% of served)",
 }
+RATE_WORDS = {
+    "eligible": "eligible rate (the share of the group made eligible)",
+    "served": "served rate (the share of the group served)",
+    "converted": "conversion rate (the share of those served who converted)",
+}
 TIMES = "\N{MULTIPLICATION SIGN}"
 _HATCH = "///"
 _SMALL_EDGE = "#6B6B6B"
+_SMALL_STYLE: dict[str, Any] = {
+    "facecolor": MUTED,
+    "edgecolor": _SMALL_EDGE,
+    "hatch": _HATCH,
+    "linewidth": 0.8,
+}
 _CLEAR: dict[str, Any] = {"facecolor": "white", "edgecolor": "none", "pad": 0.3, "alpha": 0.85}
 
 
@@ -93,10 +109,131 @@ def _annotate(ax: Axes, y: float, value: float, text: str, offset: float) -> Non
         ax.text(value + offset, y, text, va="center", ha="left", fontsize=9, bbox=_CLEAR, zorder=4)
 
 
-def _title(fig: Figure, text: str) -> None:
+# --- fixed layout -----------------------------------------------------------------------
+# Margins are set in inches from the measured labels before anything is drawn. A layout
+# engine (constrained or tight) would find them by drawing the whole figure once more
+# before saving it: that doubled the cost of every chart, and the report draws up to 16.
+_PAD = 0.08  # inches between a figure's edge and its title or legend
+_X_AXIS = 0.5  # x tick labels and the x label under an axes
+_X_TICKS = 0.3  # x tick labels alone
+_LEGEND_ROW = 0.2  # one row of legend entries at 9.5 pt
+
+
+def _lines(text: str, size: float) -> float:
+    """Inches a block of `text` takes in height at `size` points (line spacing 1.2)."""
+    return (text.count("\n") + 1) * size * 1.2 / 72
+
+
+def _width(texts: Iterable[str], size: float = 9.5) -> float:
+    """Inches the widest of `texts` takes at `size` points in the report font, measured
+    the way the SVG backend measures text (call inside `plotting()`, for the font)."""
+    prop = FontProperties(size=size)
+    widest = 0.0
+    for text in texts:
+        shown = text.replace("\\$", "$")  # `plain` escapes; the drawing shows "$"
+        width, _, _ = text_to_path.get_text_width_height_descent(shown, prop, ismath=False)
+        widest = max(widest, width)
+    return widest / 72
+
+
+def _place(
+    fig: Figure,
+    *,
+    left: float,
+    top: float,
+    bottom: float,
+    right: float = 0.2,
+    gap: float = 0.0,
+    vgap: float = 0.0,
+) -> None:
+    """Margins in inches around the axes grid, `gap` between its columns and `vgap`
+    between its rows."""
+    width, height = fig.get_size_inches()
+    spec = fig.axes[0].get_subplotspec()
+    rows, cols = spec.get_gridspec().get_geometry() if spec is not None else (1, 1)
+    inner_w = width - left - right
+    inner_h = height - top - bottom
+    axes_w = (inner_w - (cols - 1) * gap) / cols
+    axes_h = (inner_h - (rows - 1) * vgap) / rows
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        top=1 - top / height,
+        bottom=bottom / height,
+        wspace=gap / axes_w if cols > 1 else None,
+        hspace=vgap / axes_h if rows > 1 else None,
+    )
+
+
+def _left(labels: Iterable[str]) -> float:
+    """The left margin for y tick labels `labels`: their width, the tick and padding."""
+    return _width(labels) + 0.15 + _PAD
+
+
+def _title(fig: Figure, text: str) -> float:
     """The figure's title, left-aligned over the whole width (an axes title would start
-    after the group labels and run off the right edge)."""
-    fig.suptitle(text, x=0.01, ha="left", fontweight="bold", fontsize=11)
+    after the group labels and run off the right edge); returns the top margin it needs."""
+    height = fig.get_size_inches()[1]
+    fig.suptitle(
+        text, x=0.01, y=1 - _PAD / height, ha="left", va="top", fontweight="bold", fontsize=11
+    )
+    return _PAD + _lines(text, 11) + 0.1
+
+
+def _axes_title(ax: Axes, text: str, fontsize: float | None = None) -> None:
+    """A left-aligned axes title at a fixed height: given `y`, matplotlib no longer
+    measures the axes' tick labels at every draw to move the title above them (no axes
+    here has ticks on top)."""
+    ax.set_title(text, loc="left", y=1.0, fontsize=fontsize)
+
+
+def _rows(axes: Sequence[Axes], labels: Sequence[str]) -> None:
+    """One row per label, top to bottom, across side-by-side panels, the labels left of
+    the first. The labels are plain texts rather than y tick labels: a matplotlib tick is
+    two lines, a grid line and two texts, built and laid out for every row of every panel
+    at several times the cost of a text."""
+    fig = axes[0].get_figure(root=True)
+    assert fig is not None
+    shift = ScaledTranslation(-4 / 72, 0, fig.dpi_scale_trans)
+    place = axes[0].get_yaxis_transform() + shift
+    for ax in axes:
+        ax.set_ylim(len(labels) - 0.5, -0.5)
+        ax.set_yticks([])
+        # Five steps or so along the bars are plenty to read them by (the numbers are in
+        # the tables), and each tick drawn costs about as much as a row label.
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    for i, label in enumerate(labels):
+        axes[0].text(0, i, label, transform=place, ha="right", va="center_baseline", fontsize=9.5)
+
+
+def _bars(ax: Axes, y: Any, widths: Any, height: float, **style: Any) -> None:
+    """Horizontal bars from 0 (NaN: none drawn) as one collection: drawn in one pass,
+    where `barh` makes, measures and draws a patch per bar."""
+    y = np.asarray(y, dtype=np.float64)
+    if y.size == 0:
+        return
+    right = np.nan_to_num(np.asarray(widths, dtype=np.float64))
+    left = np.zeros_like(right)
+    low, high = y - height / 2, y + height / 2
+    corners = np.stack(
+        [np.column_stack(c) for c in ((left, low), (right, low), (right, high), (left, high))],
+        axis=1,
+    )
+    ax.add_collection(PolyCollection(list(corners), **style), autolim=False)
+
+
+def _legend(fig: Figure, handles: Sequence[Any], ncols: int) -> float:
+    """The legend centred along the bottom edge; returns the bottom margin it needs."""
+    height = fig.get_size_inches()[1]
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, _PAD / 2 / height),
+        ncols=ncols,
+        frameon=False,
+        borderaxespad=0.0,
+    )
+    return _PAD + math.ceil(len(handles) / ncols) * _LEGEND_ROW
 
 
 def _threshold_line(label: str) -> Line2D:
@@ -119,7 +256,7 @@ def draw_quality(
     gaps: Mapping[str, Any] = breakdown.get("gaps", {})
     names = list(groups)
     n = len(names)
-    fig = Figure(figsize=(FIGURE_WIDTH, _height(n, 0.5, 1.9)), layout="constrained")
+    fig = Figure(figsize=(FIGURE_WIDTH, _height(n, 0.5, 1.9)))
     ax = fig.add_subplot()
     y = np.arange(n, dtype=np.float64)
     bars: list[Any] = []
@@ -131,15 +268,8 @@ def draw_quality(
         small = np.array([c < min_size for c in counts], dtype=bool)
         pos = y - 0.2 + 0.4 * j
         shown = np.nan_to_num(values)
-        ax.barh(pos[~small], shown[~small], height=0.38, color=colour, label=f"{label}@{k}")
-        ax.barh(
-            pos[small],
-            shown[small],
-            height=0.38,
-            color=MUTED,
-            edgecolor=_SMALL_EDGE,
-            hatch=_HATCH,
-        )
+        _bars(ax, pos[~small], shown[~small], 0.38, facecolor=colour)
+        _bars(ax, pos[small], shown[small], 0.38, **_SMALL_STYLE)
         bars.append(Patch(color=colour, label=f"{label}@{k}"))
         if n <= ANNOTATE:
             for p, v in zip(pos, values, strict=True):
@@ -169,8 +299,7 @@ def draw_quality(
         users = int(groups[g]["users"])
         note = ", too small" if users < min_size else ""
         labels.append(f"{plain(_short(g))} (n={users:,}{note})")
-    ax.set_yticks(y, labels)
-    ax.invert_yaxis()
+    _rows([ax], labels)
     ax.set_xlim(0, max(top * 1.18, 0.05))
     ax.set_xlabel("Mean per person (scale 0 to 1)")
     ax.grid(axis="y", visible=False)
@@ -185,9 +314,10 @@ def draw_quality(
         if ratios
         else "no ratio: fewer than two groups large enough to judge"
     )
-    _title(fig, f"Quality by {plain(attribute)}\n{subtitle}")
+    head = _title(fig, f"Quality by {plain(attribute)}\n{subtitle}")
     # Column-major legend: the bars in the first column, their floors in the second.
-    fig.legend(handles=bars + floors, loc="outside lower center", ncols=2, frameon=False)
+    bottom = _legend(fig, bars + floors, 2) + _X_AXIS
+    _place(fig, left=_left(labels), top=head, bottom=bottom, right=0.25)
     return fig
 
 
@@ -247,18 +377,16 @@ def draw_exposure(
     items = [providers["items"][i] for i in rows]
     few = np.array([is_number(c) and c < min_items for c in items], dtype=bool)
     n = len(rows)
-    fig = Figure(figsize=(FIGURE_WIDTH, _height(n, 0.45, 2.0)), layout="constrained")
-    left, right = fig.subplots(1, 2, sharey=True, width_ratios=(3, 2))
+    fig = Figure(figsize=(FIGURE_WIDTH, _height(n, 0.45, 2.0)))
+    left, right = fig.subplots(1, 2, width_ratios=(3, 2))
     y = np.arange(n, dtype=np.float64)
-    left.barh(y - 0.2, np.nan_to_num(exposure), 0.38, color=OKABE_ITO["blue"])
-    left.barh(y + 0.2, np.nan_to_num(catalog), 0.38, color=OKABE_ITO["orange"])
+    _bars(left, y - 0.2, exposure, 0.38, facecolor=OKABE_ITO["blue"])
+    _bars(left, y + 0.2, catalog, 0.38, facecolor=OKABE_ITO["orange"])
     under = np.array([threshold is not None and r < threshold for r in ratio], dtype=bool)
     under &= ~few
-    colours = [OKABE_ITO["vermillion"] if u else OKABE_ITO["green"] for u in under]
-    right.barh(y[~few], np.nan_to_num(ratio[~few]), 0.6, color=np.array(colours)[~few])
-    right.barh(
-        y[few], np.nan_to_num(ratio[few]), 0.6, color=MUTED, edgecolor=_SMALL_EDGE, hatch=_HATCH
-    )
+    colours = np.array([OKABE_ITO["vermillion"] if u else OKABE_ITO["green"] for u in under])
+    _bars(right, y[~few], ratio[~few], 0.6, facecolor=list(colours[~few]))
+    _bars(right, y[few], ratio[few], 0.6, **_SMALL_STYLE)
     if n <= ANNOTATE:
         for i in range(n):
             _annotate(left, y[i] - 0.2, exposure[i], f"{exposure[i]:.1f}%", 0.5)
@@ -287,20 +415,19 @@ def draw_exposure(
         + (" (no items)" if not math.isfinite(r) else " (too few items)" if small else "")
         for name, r, small in zip(names, ratio, few, strict=True)
     ]
-    left.set_yticks(y, labels)
-    left.invert_yaxis()
+    _rows([left, right], labels)
     top = float(np.nanmax(np.concatenate([exposure, catalog, [1.0]])))
     left.set_xlim(0, top * 1.22)
     right.set_xlim(0, max(float(np.nanmax(np.append(ratio, 1.0))) * 1.22, 1.2))
     left.set_xlabel("Share (%)")
     right.set_xlabel("Exposure ÷ catalog share")
-    left.set_title("Exposure and catalog share", loc="left")
-    right.set_title("Ratio", loc="left")
+    _axes_title(left, "Exposure and catalog share")
+    _axes_title(right, "Ratio")
     for ax in (left, right):
         ax.grid(axis="y", visible=False)
-    right.tick_params(axis="y", length=0)  # a tick beside "0.00" would read as a minus sign
-    _title(fig, "Exposure by provider group")
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
+    head = _title(fig, "Exposure by provider group") + _lines("Ratio", 11) + 0.1
+    bottom = _legend(fig, handles, 3) + _X_AXIS
+    _place(fig, left=_left(labels), top=head, bottom=bottom, right=0.3, gap=0.3)
     return fig
 
 
@@ -350,10 +477,10 @@ def draw_top_items(
     every item would get under perfect equality dashed."""
     n = len(top_items)
     shares = np.array([_value(item.get("share")) for item in top_items]) * 100
-    fig = Figure(figsize=(FIGURE_WIDTH, _height(n, 0.3, 1.9)), layout="constrained")
+    fig = Figure(figsize=(FIGURE_WIDTH, _height(n, 0.3, 1.9)))
     ax = fig.add_subplot()
     y = np.arange(n, dtype=np.float64)
-    ax.barh(y, np.nan_to_num(shares), 0.7, color=OKABE_ITO["blue"])
+    _bars(ax, y, shares, 0.7, facecolor=OKABE_ITO["blue"])
     for i in range(n):
         _annotate(ax, y[i], shares[i], f"{shares[i]:.2f}%", float(np.nanmax(shares)) * 0.01)
     handles: list[Any] = [Patch(color=OKABE_ITO["blue"], label="Share of all exposure")]
@@ -361,14 +488,17 @@ def draw_top_items(
         equal = 100.0 / n_items
         ax.axvline(equal, color=THRESHOLD, linestyle="--", linewidth=1.4, zorder=3)
         handles.append(_threshold_line(f"Equal share: 1/{n_items:,} = {equal:.3g}%"))
-    ax.set_yticks(y, [plain(_short(item.get("item_id"), 32)) for item in top_items])
-    ax.invert_yaxis()
+    labels = [plain(_short(item.get("item_id"), 32)) for item in top_items]
+    _rows([ax], labels)
     ax.set_xlim(0, float(np.nanmax(np.append(shares, 0.01))) * 1.2)
     ax.set_xlabel("Share of all position-weighted exposure (%)")
     ax.grid(axis="y", visible=False)
     limit = f" (alert above {threshold:g})" if threshold is not None else ""
-    _title(fig, f"The {n} most exposed items\nGini of item exposure: {_fmt(_value(gini))}{limit}")
-    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    head = _title(
+        fig, f"The {n} most exposed items\nGini of item exposure: {_fmt(_value(gini))}{limit}"
+    )
+    bottom = _legend(fig, handles, 2) + _X_AXIS
+    _place(fig, left=_left(labels), top=head, bottom=bottom, right=0.25)
     return fig
 
 
@@ -401,7 +531,7 @@ def draw_lorenz(lorenz: Mapping[str, Sequence[float]], *, gini: float | None) ->
     """The Lorenz curve of item exposure (optional `exposure.lorenz` of the result)."""
     x = np.array([_value(v) for v in lorenz["items"]]) * 100
     y = np.array([_value(v) for v in lorenz["exposure"]]) * 100
-    fig = Figure(figsize=(FIGURE_WIDTH * 0.7, FIGURE_WIDTH * 0.6), layout="constrained")
+    fig = Figure(figsize=(FIGURE_WIDTH * 0.7, FIGURE_WIDTH * 0.6))
     ax = fig.add_subplot()
     ax.plot([0, 100], [0, 100], color=THRESHOLD, linestyle="--", linewidth=1.2, label="Equality")
     ax.plot(x, y, color=OKABE_ITO["blue"], linewidth=2, label="Item exposure")
@@ -410,8 +540,12 @@ def draw_lorenz(lorenz: Mapping[str, Sequence[float]], *, gini: float | None) ->
     ax.set_ylim(0, 100)
     ax.set_xlabel("Items, least exposed first (cumulative %)")
     ax.set_ylabel("Exposure (cumulative %)")
-    ax.set_title(f"Lorenz curve of item exposure\nGini {_fmt(_value(gini))}", loc="left")
+    title = f"Lorenz curve of item exposure\nGini {_fmt(_value(gini))}"
+    _axes_title(ax, title)
     ax.legend(loc="upper left", frameon=False)
+    # y tick labels ("100") and the y label beside them; the title over the axes.
+    left = _width(["100"]) + _lines("Exposure", 10) + 0.25 + _PAD
+    _place(fig, left=left, top=_PAD + _lines(title, 11) + 0.1, bottom=_X_AXIS + _PAD, right=0.3)
     return fig
 
 
@@ -436,35 +570,53 @@ def lorenz_chart(lorenz: Mapping[str, Any], *, gini: float | None) -> Chart | No
 # --- targeting --------------------------------------------------------------------------
 
 
+def targeting_rates(report: Mapping[str, Any]) -> tuple[str, ...]:
+    """The rates a targeting chart draws: those with a flagged group, or all three when no
+    group is flagged. A panel where every group is within the line says nothing the table
+    does not, and each panel costs as much to draw as a whole one-axes chart."""
+    impact: Mapping[str, Any] = report.get("impact") or {}
+    flagged = tuple(
+        rate
+        for rate in RATE_TITLES
+        if any(
+            isinstance(entry, Mapping) and entry.get("flagged")
+            for entry in ((impact.get(rate) or {}).get("groups") or {}).values()
+        )
+    )
+    return flagged or tuple(RATE_TITLES)
+
+
 def draw_targeting(kind: str, segment: str, report: Mapping[str, Any]) -> Figure:
-    """Eligible, served and converted rates per group of one attribute in one segment,
-    each with its four-fifths line (threshold x the reference group's rate) dashed."""
+    """The rates with a flagged group (`targeting_rates`) per group of one attribute in one
+    segment, each with its four-fifths line (threshold x the reference group's rate)."""
     groups: Mapping[str, Any] = report.get("groups", {})
     impact: Mapping[str, Any] = report.get("impact", {})
     threshold = _value(report.get("threshold"))
+    rates = targeting_rates(report)
     names = list(groups)
     n = len(names)
-    fig = Figure(figsize=(FIGURE_WIDTH, _height(n, 0.4, 2.3)), layout="constrained")
-    axes = fig.subplots(1, 3, sharey=True)
+    fig = Figure(figsize=(FIGURE_WIDTH, _height(n, 0.4, 2.3)))
+    axes = fig.subplots(1, len(rates), squeeze=False)[0]
     y = np.arange(n, dtype=np.float64)
     flagged_any = small_any = False
-    for ax, rate in zip(axes, RATE_TITLES, strict=True):
+    for ax, rate in zip(axes, rates, strict=True):
         entries: Mapping[str, Any] = impact.get(rate, {}).get("groups", {})
         values = np.array([_value(entries.get(g, {}).get("rate")) for g in names]) * 100
-        flagged = [bool(entries.get(g, {}).get("flagged")) for g in names]
-        small = [bool(entries.get(g, {}).get("too_small")) for g in names]
-        flagged_any |= any(flagged)
-        small_any |= any(small)
-        for i in range(n):
-            if small[i]:
-                style: dict[str, Any] = {
-                    "color": MUTED,
-                    "edgecolor": _SMALL_EDGE,
-                    "hatch": _HATCH,
-                }
-            else:
-                style = {"color": OKABE_ITO["vermillion" if flagged[i] else "blue"]}
-            ax.barh(y[i], float(np.nan_to_num(values[i])), 0.65, **style)
+        flagged = np.array([bool(entries.get(g, {}).get("flagged")) for g in names], dtype=bool)
+        small = np.array([bool(entries.get(g, {}).get("too_small")) for g in names], dtype=bool)
+        flagged_any |= bool(flagged.any())
+        small_any |= bool(small.any())
+        shown = np.nan_to_num(values)
+        ok = ~small & ~flagged
+        _bars(ax, y[ok], shown[ok], 0.65, facecolor=OKABE_ITO["blue"])
+        _bars(
+            ax,
+            y[flagged & ~small],
+            shown[flagged & ~small],
+            0.65,
+            facecolor=OKABE_ITO["vermillion"],
+        )
+        _bars(ax, y[small], shown[small], 0.65, **_SMALL_STYLE)
         reference = _value(impact.get(rate, {}).get("reference_rate"))
         top = float(np.nanmax(np.append(values, 1.0)))
         if not math.isnan(reference) and not math.isnan(threshold):
@@ -478,14 +630,14 @@ def draw_targeting(kind: str, segment: str, report: Mapping[str, Any]) -> Figure
         if n <= ANNOTATE:
             for i in range(n):
                 text = "n/a" if math.isnan(values[i]) else f"{values[i]:.0f}%"
-                x = np.nan_to_num(values[i]) + top * 0.02
+                x = shown[i] + top * 0.02
                 ax.text(x, y[i], text, va="center", fontsize=9, bbox=_CLEAR, zorder=4)
         ax.set_xlim(0, top * 1.3)
-        ax.set_title(RATE_TITLES[rate], loc="left", fontsize=10)
+        _axes_title(ax, RATE_TITLES[rate], 10)
         ax.set_xlabel("%")
         ax.grid(axis="y", visible=False)
-    axes[0].set_yticks(y, [plain(_short(g, 20)) for g in names])
-    axes[0].invert_yaxis()
+    labels = [plain(_short(g, 20)) for g in names]
+    _rows(list(axes), labels)
     handles: list[Any] = [Patch(color=OKABE_ITO["blue"], label="Group rate")]
     if flagged_any:
         handles.append(Patch(color=OKABE_ITO["vermillion"], label="Flagged: under the line"))
@@ -493,8 +645,10 @@ def draw_targeting(kind: str, segment: str, report: Mapping[str, Any]) -> Figure
         handles.append(_small_patch(f"Too small (< {report.get('min_group_size')})"))
     handles.append(_threshold_line(f"{_fmt(threshold, 2)} {TIMES} the highest group's rate"))
     attribute = plain(report.get("attribute", ""))
-    _title(fig, f"{plain(kind.capitalize())} “{plain(_short(segment, 40))}” by {attribute}")
-    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    head = _title(fig, f"{plain(kind.capitalize())} “{plain(_short(segment, 40))}” by {attribute}")
+    head += _lines(RATE_TITLES["served"], 10) + 0.1
+    bottom = _legend(fig, handles, 2) + _X_AXIS
+    _place(fig, left=_left(labels), top=head, bottom=bottom, right=0.2, gap=0.3)
     return fig
 
 
@@ -504,12 +658,16 @@ def targeting_chart(kind: str, segment: str, report: Mapping[str, Any]) -> Chart
         return None
     attribute = str(report.get("attribute", ""))
     threshold = _value(report.get("threshold"))
+    drawn = targeting_rates(report)
+    words = [RATE_WORDS[rate] for rate in drawn]
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
     caption = (
-        f"{kind.capitalize()} “{segment}”: the share of each {attribute} group made eligible, "
-        f"served and (of those served) converted. The dashed line is {_fmt(threshold, 2)} "
-        f"{TIMES} the highest rate among groups large enough to judge (0.80: the four-fifths "
-        "rule); a group left of it is flagged."
+        f"{kind.capitalize()} “{segment}”, by {attribute}: each group's {listed}. "
+        f"The dashed line is {_fmt(threshold, 2)} {TIMES} the highest rate among groups "
+        "large enough to judge (0.80: the four-fifths rule); a group left of it is flagged."
     )
+    if len(drawn) < len(RATE_TITLES):
+        caption += " Only the rates with a flagged group are drawn; the table has all three."
     impact: Mapping[str, Any] = report.get("impact", {})
     pairs = []
     for name in groups:
@@ -542,9 +700,10 @@ class Series:
 
 def draw_trend(times: Sequence[datetime], series: Sequence[Series]) -> Figure:
     rows = math.ceil(len(series) / 3)
-    fig = Figure(figsize=(FIGURE_WIDTH, 2.5 * rows + 0.9), layout="constrained")
+    fig = Figure(figsize=(FIGURE_WIDTH, 2.5 * rows + 0.9))
     axes = fig.subplots(rows, 3, sharex=True, squeeze=False).ravel()
     x = list(times)
+    tick_labels: list[str] = []
     for ax, s in zip(axes, series, strict=False):
         values = np.array([_value(v) for v in s.values])
         ax.plot(x, values, color=OKABE_ITO["blue"], marker="o", markersize=4, linewidth=1.8)
@@ -561,13 +720,20 @@ def draw_trend(times: Sequence[datetime], series: Sequence[Series]) -> Figure:
                 color=THRESHOLD,
             )
         finite = values[np.isfinite(values)]
+        integral = bool(finite.size) and bool(np.all(finite == np.round(finite)))
         if s.threshold is not None:
             finite = np.append(finite, s.threshold)
+        # A fixed number of y ticks, so their labels are known before drawing (to size the
+        # margins) and do not depend on how tall the panel comes out.
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=integral))
         if finite.size:
             low, high = float(finite.min()), float(finite.max())
             pad = (high - low) * 0.15 or max(abs(high) * 0.1, 0.05)
             ax.set_ylim(low - pad, high + pad * 1.6)
-        ax.set_title(s.title, loc="left", fontsize=10)
+            shown = ax.get_ylim()
+            ticks = [t for t in ax.yaxis.get_major_locator()() if shown[0] <= t <= shown[1]]
+            tick_labels += ax.yaxis.get_major_formatter().format_ticks(ticks)
+        _axes_title(ax, s.title, 10)
         ax.set_ylabel(s.unit)
         locator = mdates.AutoDateLocator(minticks=2, maxticks=4)  # type: ignore[no-untyped-call]
         ax.xaxis.set_major_locator(locator)
@@ -575,15 +741,25 @@ def draw_trend(times: Sequence[datetime], series: Sequence[Series]) -> Figure:
         ax.xaxis.set_major_formatter(formatter)
     for ax in axes[len(series) :]:
         ax.set_visible(False)
-    _title(fig, "Trend over audit runs (UTC)")
-    fig.legend(
-        handles=[
+    head = _title(fig, "Trend over audit runs (UTC)") + _lines("Trend", 10) + 0.1
+    bottom = _legend(
+        fig,
+        [
             Line2D([], [], color=OKABE_ITO["blue"], marker="o", label="Audit run"),
             _threshold_line("Threshold in the current policy"),
         ],
-        loc="outside lower center",
-        ncols=2,
-        frameon=False,
+        2,
+    )
+    # Each panel's left: its y tick labels, then its y label (rotated: one line wide).
+    side = _width(tick_labels or ["0.00"]) + _lines("unit", 10) + 0.25
+    _place(
+        fig,
+        left=side + _PAD,
+        top=head,
+        bottom=bottom + _X_AXIS + 0.05,
+        right=0.2,
+        gap=side + 0.1,
+        vgap=_lines("Trend", 10) + 0.25,
     )
     return fig
 
