@@ -13,8 +13,10 @@ audit-logged too. `schedule` makes the job `tactful serve` runs every
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +43,8 @@ MAX_WINDOW_DAYS = 3660
 MAX_NOTE = 1000
 # Earlier runs a report draws its trend from.
 TREND_RUNS = 20
+# Reports kept in memory per service (a report is up to about 1 MB of HTML).
+REPORT_CACHE = 16
 # Crossed checks named in one alert entry (the audit log keeps entries small; the run's
 # row holds them all).
 ALERT_CHECKS = 40
@@ -233,12 +237,22 @@ class FairnessAudits:
 
     def report_html(self, audit_id: str) -> str:
         """The run's HTML report, with the trend over the earlier runs of its source and
-        label (up to `TREND_RUNS`)."""
+        label (up to `TREND_RUNS`, started strictly before it).
+
+        A report takes a second or two to draw and never changes once made: the result is
+        stored once, and the trend holds only runs started before this one. So the last
+        `REPORT_CACHE` reports made are kept, per service, by audit id."""
         from tactful.reports.audit import render_audit
 
-        run = self.get(audit_id)
-        earlier = self.history(run.source, run.label, TREND_RUNS, before=run.started_at)
-        return render_audit(run.result, [r.result for r in earlier])
+        key = str(_audit_key(audit_id))
+        reports: _Reports = vars(self).setdefault("_reports", _Reports(REPORT_CACHE))
+        page = reports.get(key)
+        if page is None:
+            run = self.get(key)
+            earlier = self.history(run.source, run.label, TREND_RUNS, before=run.started_at)
+            page = render_audit(run.result, [r.result for r in earlier])
+            reports.put(key, page)
+        return page
 
     # -- the schedule ---------------------------------------------------------------------
     def schedule(self) -> Schedule | None:
@@ -269,6 +283,30 @@ class FairnessAudits:
             )
         else:
             log.info("scheduled fairness audit %s of %d lists: no alert", run.audit_id, lists)
+
+
+class _Reports:
+    """The last `size` reports made, by audit id; safe to share between threads (two
+    requests for the same new report may both draw it, and keep the same page)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._pages: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: str, page: str) -> None:
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
 
 
 def run_view(run: AuditRun, *, result: bool = False) -> dict[str, Any]:
