@@ -117,6 +117,7 @@ _PAD = 0.08  # inches between a figure's edge and its title or legend
 _X_AXIS = 0.5  # x tick labels and the x label under an axes
 _X_TICKS = 0.3  # x tick labels alone
 _LEGEND_ROW = 0.2  # one row of legend entries at 9.5 pt
+_STEPS = [1, 2, 2.5, 5, 10]  # tick steps, as matplotlib's default locator takes them
 
 
 def _lines(text: str, size: float) -> float:
@@ -201,7 +202,7 @@ def _rows(axes: Sequence[Axes], labels: Sequence[str]) -> None:
         ax.set_yticks([])
         # Five steps or so along the bars are plenty to read them by (the numbers are in
         # the tables), and each tick drawn costs about as much as a row label.
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=_STEPS))
     for i, label in enumerate(labels):
         axes[0].text(0, i, label, transform=place, ha="right", va="center_baseline", fontsize=9.5)
 
@@ -725,7 +726,7 @@ def draw_trend(times: Sequence[datetime], series: Sequence[Series]) -> Figure:
             finite = np.append(finite, s.threshold)
         # A fixed number of y ticks, so their labels are known before drawing (to size the
         # margins) and do not depend on how tall the panel comes out.
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=integral))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=_STEPS, integer=integral))
         if finite.size:
             low, high = float(finite.min()), float(finite.max())
             pad = (high - low) * 0.15 or max(abs(high) * 0.1, 0.05)
