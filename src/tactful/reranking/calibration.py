@@ -79,12 +79,28 @@ def calibrate(
         raise InvalidInput("history must hold item column indices within the scores.")
     pool = pool_of(values, config.pool, mask)
     p = history_distribution(flags, seen)
-    weight = 0.0 if p.sum() == 0 else config.lambda_
+    return choose_calibrated(values, pool, shares(flags[pool]), p, k, config.lambda_)
+
+
+def choose_calibrated(
+    values: Float64Array,
+    pool: IndexArray,
+    item_shares: Float64Array,
+    target: Float64Array,
+    k: int,
+    lambda_: float,
+) -> IndexArray:
+    """Steck's greedy choice of k from `pool`: each step adds the candidate that best trades
+    (1 - lambda) x relevance against lambda x KL(target || the list's mix).
+
+    `item_shares` is p(g|i) for the pool's items (pool x groups); `target` is p(g|u) over
+    the same groups, all zeros meaning no target (then the plain ranking of the pool).
+    """
+    weight = 0.0 if target.sum() == 0 else lambda_
     relevance = min_max(values[pool])
-    item_shares = shares(flags[pool])  # (pool, categories)
     has_category = item_shares.sum(axis=1) > 0
-    support = p > 0
-    p_s = p[support]
+    support = target > 0
+    p_s = target[support]
     mass = np.zeros(int(support.sum()))  # sum of chosen items' shares on p's support
     count = 0.0  # chosen items with a category
     total = 0.0

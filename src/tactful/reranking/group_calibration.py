@@ -40,10 +40,9 @@ from tactful.reranking import (
     check_history,
     check_k,
     check_scores,
-    min_max,
     pool_of,
 )
-from tactful.reranking.calibration import ALPHA
+from tactful.reranking.calibration import choose_calibrated
 
 HEAD, MID, TAIL = 0, 1, 2
 BANDS = ("head", "mid", "tail")
@@ -172,34 +171,9 @@ def calibrate_to(
 
     All zeros in `target` means no target: the plain ranking of the pool.
     """
-    weight = 0.0 if target.sum() == 0 else lambda_
-    relevance = min_max(values[pool])
-    support = np.flatnonzero(target > 0)
-    p_s = target[support]
-    # The pool's membership in each group of the target's support (one group per item).
-    member = (labels[pool][:, None] == support[None, :]).astype(np.float64)
-    has_group = labels[pool] >= 0
-    mass = np.zeros(len(support))  # chosen items per group of the support
-    count = 0.0  # chosen items with a group
-    total = 0.0
-    chosen: list[int] = []
-    taken = np.zeros(len(pool), dtype=np.bool_)
-    for _ in range(min(k, len(pool))):
-        counts = count + has_group
-        q = np.divide(
-            mass[None, :] + member,
-            counts[:, None],
-            out=np.zeros((len(pool), len(p_s))),
-            where=counts[:, None] > 0,
-        )
-        q_tilde = (1.0 - ALPHA) * q + ALPHA * p_s[None, :]
-        kl = (p_s[None, :] * np.log(p_s[None, :] / q_tilde)).sum(axis=1) if p_s.size else 0.0
-        gain = (1.0 - weight) * (total + relevance) - weight * kl
-        gain = np.where(taken, -np.inf, gain)
-        best = int(np.argmax(gain))  # first maximum: the better-ranked candidate
-        chosen.append(best)
-        taken[best] = True
-        total += float(relevance[best])
-        mass = mass + member[best]
-        count += float(has_group[best])
-    return pool[np.array(chosen, dtype=np.int64)]
+    # One group per item: its share of its own group is 1 (none when it has no group).
+    groups = labels[pool]
+    member = np.zeros((len(pool), len(target)), dtype=np.float64)
+    has_group = groups >= 0
+    member[np.flatnonzero(has_group), groups[has_group]] = 1.0
+    return choose_calibrated(values, pool, member, target, k, lambda_)
