@@ -3,6 +3,7 @@ come with their numbers, its alert banner naming every crossed check, and the tr
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 from markupsafe import escape
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from scipy import sparse
 
@@ -370,3 +372,125 @@ def test_renders_a_real_audit() -> None:
     assert "Campaign “spring-sale” by gender" in text
     assert "http://" not in text
     assert "https://" not in text
+
+
+# --- what is drawn, and that it fits --------------------------------------------------------
+
+
+def _spring_sale(result: dict[str, Any]) -> dict[str, Any]:
+    return next(t for t in result["targeting"] if t["segment"] == "spring-sale")
+
+
+def test_targeting_draws_the_pairs_with_the_lowest_ratio_first() -> None:
+    result = {**sample_result(alert=True), "quality": {}}
+    template = _spring_sale(result)
+    segments = []
+    for i in range(TARGETING_PLOTS + 2):  # later segments exclude more
+        entry = copy.deepcopy(template)
+        entry["segment"] = f"segment-{i}"
+        for rate in entry["reports"]["age_band"]["impact"].values():
+            for group in rate["groups"].values():
+                if group["flagged"]:
+                    group["ratio"] = 0.7 - 0.05 * i
+        segments.append(entry)
+    result["targeting"] = segments
+    text = render_audit(result)
+    drawn = re.findall(r"<figcaption>Campaign “(segment-\d+)”", text)
+    assert drawn == [f"segment-{i}" for i in range(TARGETING_PLOTS + 1, 1, -1)]
+    assert (
+        f"{TARGETING_PLOTS + 2} segment and attribute pairs with a flagged group; the "
+        f"{TARGETING_PLOTS} with the lowest ratio are drawn, the other 2 are in the tables only."
+    ) in Document(text).plain()
+    assert len(re.findall(r"<h3>Campaign “segment-\d+”</h3>", text)) == TARGETING_PLOTS + 2
+
+
+def test_a_targeting_chart_draws_only_the_rates_with_a_flagged_group() -> None:
+    result = sample_result(alert=True)
+    reports = _spring_sale(result)["reports"]
+    flagged, quiet = reports["age_band"], reports["gender"]
+    assert plots.targeting_rates(flagged) == ("served", "converted")
+    assert plots.targeting_rates(quiet) == ("eligible", "served", "converted")
+    with page.plotting():
+        titles = [
+            ax.get_title("left") for ax in plots.draw_targeting("campaign", "s", flagged).axes
+        ]
+        assert [t.split("\n")[0] for t in titles] == ["Served", "Converted"]
+        assert len(plots.draw_targeting("campaign", "s", quiet).axes) == 3
+    chart = plots.targeting_chart("campaign", "spring-sale", flagged)
+    assert chart is not None
+    assert "each group's served rate" in chart.caption
+    assert "Only the rates with a flagged group are drawn." in chart.caption
+
+
+def test_bars_that_cannot_be_seen_are_named() -> None:
+    report = copy.deepcopy(_spring_sale(sample_result(alert=True))["reports"]["age_band"])
+    served = report["impact"]["served"]["groups"]
+    served["55-64"].update(rate=0.0, ratio=0.0, flagged=True)
+    served["65+"].update(rate=None, ratio=None, flagged=False)
+    with page.plotting():
+        fig = plots.draw_targeting("campaign", "spring-sale", report)
+    marks = {t.get_text(): t.get_color() for t in fig.axes[0].texts if t.get_text()[:1] == " "}
+    assert marks == {" 0%": page.OKABE_ITO["vermillion"], " n/a": "black"}
+
+
+@pytest.fixture(scope="module")
+def figures() -> dict[str, Figure]:
+    """Every kind of chart, on long and hostile names, as the report draws them."""
+    result = sample_result(alert=True, provider="A provider with a very long name & co $5")
+    result["quality"]["gender"]["groups"]["a group whose name runs on and on"] = result["quality"][
+        "gender"
+    ]["groups"].pop("M")
+    exposure = result["exposure"]
+    history = sample_history(3)
+    times = [datetime.fromisoformat(r["started_at"]) for r in [*reversed(history), result]]
+    series = [
+        plots.Series(f"Figure {i}", "unit of measure", [0.1 * i + 0.01 * j for j in range(4)], 0.2)
+        for i in range(6)
+    ]
+    lorenz = {"items": [0, 0.5, 1], "exposure": [0, 0.2, 1]}
+    targeting = _spring_sale(result)["reports"]["age_band"]
+    with page.plotting():
+        return {
+            "quality": plots.draw_quality(
+                "gender", result["quality"]["gender"], k=10, min_size=30, threshold=0.8
+            ),
+            "exposure": plots.draw_exposure(exposure["providers"], threshold=0.5, min_items=2),
+            "top items": plots.draw_top_items(
+                exposure["top_items"], gini=0.9, threshold=0.8, n_items=500
+            ),
+            "lorenz": plots.draw_lorenz(lorenz, gini=0.4),
+            "targeting": plots.draw_targeting("campaign", "spring-sale", targeting),
+            "trend": plots.draw_trend(times, series),
+        }
+
+
+@pytest.mark.parametrize(
+    "name", ["quality", "exposure", "top items", "lorenz", "targeting", "trend"]
+)
+def test_everything_drawn_fits_in_its_figure_and_clears_the_axes(
+    figures: dict[str, Figure], name: str
+) -> None:
+    """The margins are computed from the labels instead of by a layout engine: nothing
+    drawn may fall off the figure (a tight bounding box would not grow it), and the title,
+    legend and row labels keep clear of every axes."""
+    fig = figures[name]
+    FigureCanvasAgg(fig)
+    with page.plotting():
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        fig.draw(renderer)
+        drawn = fig.get_tightbbox(renderer)
+        size = fig.get_size_inches()
+        assert drawn.x0 >= -0.01, (name, drawn)
+        assert drawn.y0 >= -0.01, (name, drawn)
+        assert drawn.x1 <= size[0] + 0.01, (name, drawn)
+        assert drawn.y1 <= size[1] + 0.01, (name, drawn)
+        frames = [ax.get_window_extent(renderer) for ax in fig.axes if ax.get_visible()]
+        suptitle = fig.get_suptitle()
+        outside: list[Any] = [*fig.legends, *(fig.texts if suptitle else [])]
+        outside += [
+            t for t in fig.axes[0].texts if t.get_horizontalalignment() == "right"
+        ]  # row labels
+        assert outside or name == "lorenz"  # its title and legend are the axes'
+        for artist in outside:
+            box = artist.get_window_extent(renderer)
+            assert not any(box.overlaps(frame) for frame in frames), (name, artist)

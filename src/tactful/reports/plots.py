@@ -5,8 +5,10 @@ the inline SVG (with a text alternative listing the plotted numbers) and a capti
 `draw_*` function builds the matplotlib `Figure` alone, so a figure can also be saved as
 PNG to look at. Conventions, for a printed page read by someone who may not see colours
 apart: Okabe-Ito colours, thresholds as dashed dark lines named in the legend, groups too
-small to judge in hatched grey and said so in their label, values written on the bars when
-there are few, units on every axis.
+small to judge in hatched grey and said so in their label, units on every axis. Values are
+not written on the bars: the table beside each plot has them, and a text with its backdrop
+costs more to lay out and draw than the bar it labels (a missing value is marked "n/a", so
+it does not read as zero).
 """
 
 from __future__ import annotations
@@ -43,7 +45,6 @@ from tactful.reports.page import (
 )
 
 MAX_BARS = 30  # rows a bar chart shows before keeping only the worst
-ANNOTATE = 10  # rows up to which values are written on the bars
 QUALITY_PLOTTED = (
     ("ndcg", "nDCG", OKABE_ITO["blue"]),
     ("hit_rate", "Hit rate", OKABE_ITO["orange"]),
@@ -61,13 +62,13 @@ RATE_WORDS = {
 TIMES = "\N{MULTIPLICATION SIGN}"
 _HATCH = "///"
 _SMALL_EDGE = "#6B6B6B"
+MUTED_TEXT = "#5F5F5F"  # text about groups too small to judge (MUTED is too light for text)
 _SMALL_STYLE: dict[str, Any] = {
     "facecolor": MUTED,
     "edgecolor": _SMALL_EDGE,
     "hatch": _HATCH,
     "linewidth": 0.8,
 }
-_CLEAR: dict[str, Any] = {"facecolor": "white", "edgecolor": "none", "pad": 0.3, "alpha": 0.85}
 
 
 @dataclass(frozen=True)
@@ -104,9 +105,17 @@ def _height(rows: int, per_row: float, extra: float) -> float:
     return float(min(max(extra + rows * per_row, 2.6), 9.5))
 
 
-def _annotate(ax: Axes, y: float, value: float, text: str, offset: float) -> None:
-    if not math.isnan(value):
-        ax.text(value + offset, y, text, va="center", ha="left", fontsize=9, bbox=_CLEAR, zorder=4)
+def _unseen(
+    ax: Axes, y: Sequence[float], values: Sequence[float], zero: str, colours: Sequence[str]
+) -> None:
+    """A word where a bar cannot be seen: "n/a" for a missing value (so it does not read
+    as zero) and `zero` in the bar's colour for a zero, often the worst case of all (a
+    group never served, a provider never shown)."""
+    for row, value, colour in zip(y, values, colours, strict=True):
+        if math.isnan(value):
+            ax.text(0, row, " n/a", va="center", ha="left", fontsize=9)
+        elif value == 0:
+            ax.text(0, row, f" {zero}", va="center", ha="left", fontsize=9, color=colour)
 
 
 # --- fixed layout -----------------------------------------------------------------------
@@ -272,11 +281,7 @@ def draw_quality(
         _bars(ax, pos[~small], shown[~small], 0.38, facecolor=colour)
         _bars(ax, pos[small], shown[small], 0.38, **_SMALL_STYLE)
         bars.append(Patch(color=colour, label=f"{label}@{k}"))
-        if n <= ANNOTATE:
-            for p, v in zip(pos, values, strict=True):
-                _annotate(ax, float(p), float(v), _fmt(float(v)), 0.005)
-                if math.isnan(v):
-                    ax.text(0.005, p, "n/a", va="center", fontsize=9)
+        _unseen(ax, list(pos), list(values), "0", [MUTED_TEXT if m else colour for m in small])
         top = max(top, float(np.nanmax(values, initial=0.0)))
         gap = gaps.get(metric)
         if threshold is not None and gap and is_number(gap.get("best")):
@@ -301,7 +306,7 @@ def draw_quality(
         note = ", too small" if users < min_size else ""
         labels.append(f"{plain(_short(g))} (n={users:,}{note})")
     _rows([ax], labels)
-    ax.set_xlim(0, max(top * 1.18, 0.05))
+    ax.set_xlim(0, max(top * 1.08, 0.05))
     ax.set_xlabel("Mean per person (scale 0 to 1)")
     ax.grid(axis="y", visible=False)
     ratios = [
@@ -330,7 +335,8 @@ def quality_chart(
         return None
     caption = (
         f"nDCG@{k} and hit rate@{k} per {attribute} group (mean per person). Groups with "
-        f"fewer than {min_size} people are hatched grey and take no part in the ratio."
+        f"fewer than {min_size} people are hatched grey and take no part in the ratio. "
+        "The values are in the table below."
     )
     pairs = [
         (
@@ -388,13 +394,8 @@ def draw_exposure(
     colours = np.array([OKABE_ITO["vermillion"] if u else OKABE_ITO["green"] for u in under])
     _bars(right, y[~few], ratio[~few], 0.6, facecolor=list(colours[~few]))
     _bars(right, y[few], ratio[few], 0.6, **_SMALL_STYLE)
-    if n <= ANNOTATE:
-        for i in range(n):
-            _annotate(left, y[i] - 0.2, exposure[i], f"{exposure[i]:.1f}%", 0.5)
-            _annotate(left, y[i] + 0.2, catalog[i], f"{catalog[i]:.1f}%", 0.5)
-            _annotate(right, y[i], ratio[i], _fmt(ratio[i], 2), 0.02)
-            if math.isnan(ratio[i]):
-                right.text(0.02, y[i], "n/a", va="center", fontsize=9)
+    marks = [MUTED_TEXT if f else c for f, c in zip(few, colours, strict=True)]
+    _unseen(right, list(y), list(ratio), "0", marks)
     handles: list[Any] = [
         Patch(color=OKABE_ITO["blue"], label="Share of exposure"),
         Patch(color=OKABE_ITO["orange"], label="Share of catalog"),
@@ -417,9 +418,10 @@ def draw_exposure(
         for name, r, small in zip(names, ratio, few, strict=True)
     ]
     _rows([left, right], labels)
+    right.xaxis.set_major_locator(MaxNLocator(nbins=3, steps=_STEPS))  # a narrow panel
     top = float(np.nanmax(np.concatenate([exposure, catalog, [1.0]])))
-    left.set_xlim(0, top * 1.22)
-    right.set_xlim(0, max(float(np.nanmax(np.append(ratio, 1.0))) * 1.22, 1.2))
+    left.set_xlim(0, top * 1.1)
+    right.set_xlim(0, max(float(np.nanmax(np.append(ratio, 1.0))) * 1.1, 1.2))
     left.set_xlabel("Share (%)")
     right.set_xlabel("Exposure ÷ catalog share")
     _axes_title(left, "Exposure and catalog share")
@@ -440,7 +442,8 @@ def exposure_chart(
     rows, cut = _provider_rows(providers)
     caption = (
         "Each provider group's share of the position-weighted exposure against its share of "
-        "the catalog, and their ratio (1 = seen in proportion to its size)."
+        "the catalog, and their ratio (1 = seen in proportion to its size); the values are "
+        "in the table below."
     )
     if min_items > 1:
         caption += f" Groups with fewer than {min_items} items are shown but not judged."
@@ -482,8 +485,6 @@ def draw_top_items(
     ax = fig.add_subplot()
     y = np.arange(n, dtype=np.float64)
     _bars(ax, y, shares, 0.7, facecolor=OKABE_ITO["blue"])
-    for i in range(n):
-        _annotate(ax, y[i], shares[i], f"{shares[i]:.2f}%", float(np.nanmax(shares)) * 0.01)
     handles: list[Any] = [Patch(color=OKABE_ITO["blue"], label="Share of all exposure")]
     if n_items:
         equal = 100.0 / n_items
@@ -491,7 +492,7 @@ def draw_top_items(
         handles.append(_threshold_line(f"Equal share: 1/{n_items:,} = {equal:.3g}%"))
     labels = [plain(_short(item.get("item_id"), 32)) for item in top_items]
     _rows([ax], labels)
-    ax.set_xlim(0, float(np.nanmax(np.append(shares, 0.01))) * 1.2)
+    ax.set_xlim(0, float(np.nanmax(np.append(shares, 0.01))) * 1.08)
     ax.set_xlabel("Share of all position-weighted exposure (%)")
     ax.grid(axis="y", visible=False)
     limit = f" (alert above {threshold:g})" if threshold is not None else ""
@@ -515,7 +516,8 @@ def top_items_chart(
     caption = (
         f"The {len(top_items)} items with the most position-weighted exposure and their "
         f"share of it; the Gini coefficient of exposure over the whole catalog is "
-        f"{_fmt(_value(gini))} (0: every item seen equally, near 1: a few items take all)."
+        f"{_fmt(_value(gini))} (0: every item seen equally, near 1: a few items take all). "
+        "The shares are in the table below."
     )
     pairs = [
         (str(item.get("item_id")), f"{_fmt(_value(item.get('share')) * 100, 2)}%")
@@ -628,12 +630,12 @@ def draw_targeting(kind: str, segment: str, report: Mapping[str, Any]) -> Figure
                 linewidth=1.4,
                 zorder=3,
             )
-        if n <= ANNOTATE:
-            for i in range(n):
-                text = "n/a" if math.isnan(values[i]) else f"{values[i]:.0f}%"
-                x = shown[i] + top * 0.02
-                ax.text(x, y[i], text, va="center", fontsize=9, bbox=_CLEAR, zorder=4)
-        ax.set_xlim(0, top * 1.3)
+        colours = [
+            MUTED_TEXT if small[i] else OKABE_ITO["vermillion" if flagged[i] else "blue"]
+            for i in range(n)
+        ]
+        _unseen(ax, list(y), list(values), "0%", colours)
+        ax.set_xlim(0, top * 1.1)
         _axes_title(ax, RATE_TITLES[rate], 10)
         ax.set_xlabel("%")
         ax.grid(axis="y", visible=False)
@@ -668,7 +670,8 @@ def targeting_chart(kind: str, segment: str, report: Mapping[str, Any]) -> Chart
         "large enough to judge (0.80: the four-fifths rule); a group left of it is flagged."
     )
     if len(drawn) < len(RATE_TITLES):
-        caption += " Only the rates with a flagged group are drawn; the table has all three."
+        caption += " Only the rates with a flagged group are drawn."
+    caption += " Every rate of every group is in the tables below."
     impact: Mapping[str, Any] = report.get("impact", {})
     pairs = []
     for name in groups:
