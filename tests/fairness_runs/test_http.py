@@ -52,10 +52,14 @@ def test_run_list_read_and_report(client: TestClient, service: Tactful, clock: C
     assert report.status_code == 200, report.text
     assert report.headers["content-type"].startswith("text/html")
     assert made["audit_id"] in report.text
-    # A page of its own: no script, nothing from elsewhere.
+    # A page of its own: no script, nothing from elsewhere, only its own style block (by
+    # hash), so the plots must draw without style attributes.
     policy = report.headers["content-security-policy"]
     assert "default-src 'none'" in policy
     assert "script-src" not in policy
+    assert "'sha256-" in policy
+    assert "unsafe-inline" not in policy
+    assert ' style="' not in report.text
 
 
 def test_an_alert_is_flagged_until_a_privacy_officer_acknowledges_it(

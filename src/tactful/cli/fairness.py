@@ -23,7 +23,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from tactful.audit.context import current_actor
 from tactful.cli.common import DataDir, console, err_console, fail, open_service
@@ -111,7 +111,9 @@ def runs(
     if not found:
         console.print("no fairness audits yet: run `tactful audit run`")
         return
-    table = Table("audit id", "started (UTC)", "source", "window", "lists", "alert", "by")
+    table = Table("started (UTC)", "source", "window", "lists", "alert", "by")
+    # An id is copied from here into `show` and `acknowledge`: never broken over lines.
+    table.columns.insert(0, Column("audit id", no_wrap=True, min_width=36))
     for r in found:
         alert = "-"
         if r.alert:

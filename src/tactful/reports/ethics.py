@@ -10,7 +10,6 @@ style, number formats and SVG come from `reports.page`, as for the audit report.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
@@ -18,7 +17,6 @@ from typing import Any
 
 import jinja2
 import matplotlib.dates as mdates
-from markupsafe import Markup
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -205,7 +203,7 @@ def handling_rows(rights: Mapping[str, Any], complaints: Mapping[str, Any]) -> l
 # -- the page ------------------------------------------------------------------------------------
 def render_ethics(data: Mapping[str, Any]) -> str:
     """The figures as one self-contained HTML page: no script, nothing fetched, autoescaped."""
-    drawn = {name: svg(fig, ALT[name]) for name, fig in figures(data).items()}
+    drawn = {name: page.svg(fig, ALT[name]) for name, fig in figures(data).items()}
     return (
         environment()
         .get_template("ethics_report.html")
@@ -253,32 +251,3 @@ def day(iso: object) -> str:
     if not isinstance(iso, str):
         return "n/a"
     return iso[:16].replace("T", " ")
-
-
-# -- inline SVG ----------------------------------------------------------------------------------
-_STYLE_BLOCK = re.compile(r"\s*<style[^>]*>.*?</style>", re.DOTALL)
-_STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
-
-
-def svg(fig: Figure, alt: str) -> Markup:
-    """`page.svg`, made to draw under a strict Content-Security-Policy as well.
-
-    The API serves pages with `style-src` limited to the page's own `<style>` blocks (see
-    `api.security`), which blocks `style="..."` attributes; matplotlib writes every colour
-    and stroke that way. So each declaration becomes the SVG presentation attribute of the
-    same name (every property matplotlib writes has one), and its one stylesheet rule,
-    `*{stroke-linejoin: round; stroke-linecap: butt}`, becomes inherited attributes of the
-    root element.
-    """
-    text = _STYLE_ATTRIBUTE.sub(_presentation, _STYLE_BLOCK.sub("", str(page.svg(fig, alt))))
-    head, sep, body = text.partition(">")
-    return Markup(f'{head} stroke-linejoin="round" stroke-linecap="butt"{sep}{body}')
-
-
-def _presentation(match: re.Match[str]) -> str:
-    out = []
-    for declaration in match.group(1).split(";"):
-        name, colon, value = declaration.partition(":")
-        if colon and name.strip():
-            out.append(f' {name.strip()}="{value.strip()}"')
-    return "".join(out)

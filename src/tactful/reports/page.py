@@ -112,10 +112,30 @@ def svg(fig: Figure, alt: str | None = None) -> Markup:
     head = _SIZE.sub("", _NAMESPACES.sub("", head))
     prefix = "s" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
     body = _IDS.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", body)
-    attributes = ' class="chart"'
+    # Pages are served with `style-src` limited to their own `<style>` blocks (see
+    # `api.security`), which blocks `style="..."` attributes, and matplotlib writes every
+    # colour and stroke that way. So each declaration becomes the SVG presentation
+    # attribute of the same name (every property matplotlib writes has one), and its one
+    # stylesheet rule, `*{stroke-linejoin: round; stroke-linecap: butt}`, becomes inherited
+    # attributes of the root element.
+    body = _STYLE_ATTRIBUTE.sub(_presentation, _STYLE_BLOCK.sub("", body))
+    attributes = ' class="chart" stroke-linejoin="round" stroke-linecap="butt"'
     if alt:
         attributes += f' role="img" aria-label="{Markup.escape(alt)}"'
     return Markup(f"{head}{attributes}{sep}{body.rstrip()}")
+
+
+_STYLE_BLOCK = re.compile(r"\s*<style[^>]*>.*?</style>", re.DOTALL)
+_STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
+
+
+def _presentation(match: re.Match[str]) -> str:
+    out = []
+    for declaration in match.group(1).split(";"):
+        name, colon, value = declaration.partition(":")
+        if colon and name.strip():
+            out.append(f' {name.strip()}="{value.strip()}"')
+    return "".join(out)
 
 
 def figure(drawing: Markup, caption: str) -> Markup:

@@ -54,6 +54,7 @@ SCHEDULE_ACTOR = "schedule"
 class FairnessAudits:
     def __init__(self, service: Tactful) -> None:
         self.service = service
+        self._reports = _Reports(REPORT_CACHE)
 
     # -- running ------------------------------------------------------------------------
     def run(
@@ -245,7 +246,7 @@ class FairnessAudits:
         from tactful.reports.audit import render_audit
 
         key = str(_audit_key(audit_id))
-        reports: _Reports = vars(self).setdefault("_reports", _Reports(REPORT_CACHE))
+        reports = self._reports
         page = reports.get(key)
         if page is None:
             run = self.get(key)
