@@ -8,6 +8,7 @@ docs/benchmarks.md. The MovieLens files are read in place, never copied.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -239,6 +240,21 @@ def save(figure: Figure, path: Path, also: Sequence[Path] = ()) -> list[Path]:
             figure.savefig(target, dpi=150, bbox_inches="tight", metadata=meta)
         written.append(target)
     return written
+
+
+def finish(
+    report: Mapping[str, Any],
+    args: Any,
+    tables: Callable[[Any], str],
+    plot: Callable[[Any], Figure],
+) -> None:
+    """What every bench here does at the end: print the tables, write `--json` if asked,
+    and save the figure to `--plot` (and `--png`)."""
+    print(tables(report))
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(clean(report), indent=2, allow_nan=False))
+    save(plot(report), args.plot, [args.png] if args.png else [])
 
 
 def clean(value: Any) -> Any:

@@ -35,7 +35,6 @@ mitigation of `tactful.reranking`, nDCG@10 against the fairness figure it target
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import time
 from dataclasses import dataclass
@@ -429,12 +428,7 @@ def main() -> None:
     parser.add_argument("--png", type=Path, default=None, help="also write the figure as PNG")
     args = parser.parse_args()
 
-    report = run(args)
-    print(tables(report))
-    if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(ml.clean(report), indent=2, allow_nan=False))
-    ml.save(plot(report), args.plot, [args.png] if args.png else [])
+    ml.finish(run(args), args, tables, plot)
 
 
 if __name__ == "__main__":

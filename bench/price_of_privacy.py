@@ -35,7 +35,6 @@ against everything the person watched in training at every level.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import time
 from pathlib import Path
@@ -347,12 +346,7 @@ def main() -> None:
     if not 0.0 < args.rated_share <= 1.0:
         parser.error("--rated-share must lie in (0, 1]")
 
-    report = run(args)
-    print(tables(report))
-    if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(ml.clean(report), indent=2, allow_nan=False))
-    ml.save(plot(report), args.plot, [args.png] if args.png else [])
+    ml.finish(run(args), args, tables, plot)
 
 
 if __name__ == "__main__":
