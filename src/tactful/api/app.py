@@ -37,6 +37,7 @@ from tactful.service import Tactful
 from tactful.services.erasure import ErasureWorker
 from tactful.services.retention import RetentionSchedule
 from tactful.settings import Settings, load_settings
+from tactful.web import mount as web_pages
 
 
 def create_app(settings: Settings | None = None, service: Tactful | None = None) -> FastAPI:
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
         reports,
     ):
         app.include_router(module.router)
+    web_pages.install(app, settings)
     # Inside the body limit: the lane answers only what the route would answer alike.
     app.add_middleware(decisions.RecommendationsLane)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -210,6 +210,31 @@ class ApiKeys:
         self._touch(key_id)
         return Principal(key.key_id, key.name, key.scopes)
 
+    def fingerprint(self, principal: Principal) -> str:
+        """A short digest of the key's secret as stored now: a console session names it, so
+        a key that is replaced (the bootstrap key re-set) ends its sessions."""
+        if principal.key_id == BOOTSTRAP:
+            digest = self._bootstrap or b""
+        else:
+            key = self._lookup(principal.key_id)
+            digest = key.secret_hash.encode() if key is not None else b""
+        return hashlib.sha256(b"session|" + digest).hexdigest()[:32]
+
+    def resume(self, key_id: str, fingerprint: str) -> Principal:
+        """The operator of a signed console session, if its key is still usable and
+        unchanged; Unauthorized otherwise (revoked, expired, replaced)."""
+        if key_id == BOOTSTRAP and self._bootstrap is not None:
+            principal = BOOTSTRAP_PRINCIPAL
+        else:
+            key = self._lookup(key_id) if _KEY_ID_FORM.fullmatch(key_id) else None
+            if key is None or not key.usable_at(self.clock()):
+                raise Unauthorized(INVALID)
+            self._touch(key_id)
+            principal = Principal(key.key_id, key.name, key.scopes)
+        if not hmac.compare_digest(self.fingerprint(principal), fingerprint):
+            raise Unauthorized(INVALID)
+        return principal
+
     def _lookup(self, key_id: str) -> StoredKey | None:
         now = self._ticker()
         cached = self._cache.get(key_id)
