@@ -63,8 +63,8 @@ def console_context(request: Request, who: Staff) -> dict[str, object]:
     """What `console/layout.html` needs: the sections this key may open, and its name."""
     pages: Pages = request.app.state.pages
     t = pages.translator(request)
-    sections: list[tuple[str, str, Scope]] = [
-        ("/console", t("Overview"), Scope.ANALYST),
+    sections: list[tuple[str, str, Scope | None]] = [
+        ("/console", t("Overview"), None),
         ("/console/requests", t("Rights requests"), Scope.PRIVACY_OFFICER),
         ("/console/complaints", t("Complaints"), Scope.PRIVACY_OFFICER),
         ("/console/audits", t("Fairness audits"), Scope.ANALYST),
@@ -73,7 +73,8 @@ def console_context(request: Request, who: Staff) -> dict[str, object]:
         ("/console/data", t("Data and parameters"), Scope.ANALYST),
     ]
     return {
-        "console_nav": [(href, label) for href, label, scope in sections if who.allows(scope)],
+        "console_nav": [(href, label) for href, label, scope in sections if scope is None or who.allows(scope)
+        ],,
         "staff_name": who.principal.name,
         "staff_scopes": ", ".join(sorted(s.value for s in who.principal.scopes)),
         "staff": who,
