@@ -73,8 +73,9 @@ def console_context(request: Request, who: Staff) -> dict[str, object]:
         ("/console/data", t("Data and parameters"), Scope.ANALYST),
     ]
     return {
-        "console_nav": [(href, label) for href, label, scope in sections if scope is None or who.allows(scope)
-        ],,
+        "console_nav": [
+            (href, label) for href, label, scope in sections if scope is None or who.allows(scope)
+        ],
         "staff_name": who.principal.name,
         "staff_scopes": ", ".join(sorted(s.value for s in who.principal.scopes)),
         "staff": who,
