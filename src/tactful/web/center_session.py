@@ -48,3 +48,8 @@ def check_form(request: Request, who: Person, csrf: str | None) -> None:
     if not same_origin(request.headers.get("origin"), str(request.base_url)):
         raise SessionExpired("This form was sent from another site; nothing was changed.")
     pages.signer.check_csrf(who.session, csrf)
+
+
+def center_context(who: Person, notices: list[str] | None = None) -> dict[str, object]:
+    """What `center/layout.html` needs besides the page's own data."""
+    return {"gpc_honoured": who.gpc_honoured, "notices": notices or [], "person": who}

@@ -23,6 +23,7 @@ from tactful.web.i18n import (
     translations,
 )
 from tactful.web.sessions import LANGUAGE_COOKIE, Signer
+from tactful.web.texts import Localizer
 
 LANGUAGE_COOKIE_DAYS = 365
 
@@ -39,6 +40,7 @@ def _environment(locale: str) -> jinja2.Environment:
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(Formats(locale).filters())
     env.globals["lang"] = locale
+    env.globals["domain"] = Localizer(gettext_for(locale))
     return env
 
 
