@@ -78,6 +78,20 @@ def test_a_token_from_the_cli_opens_the_consumer_api(
     assert tactful(settings, "token", "alice", "--ttl", "5").returncode == 2
 
 
+def test_token_link_opens_the_privacy_center_at_the_public_address(
+    settings: Settings, receipt: tuple[Path, Path]
+) -> None:
+    issued = tactful(settings, "token", "alice", "--link")
+    assert issued.returncode == 0, issued.stderr
+    base, _, token = issued.stdout.strip().partition("/privacy-center?token=")
+    assert base == settings.resolved_public_url
+    service = Tactful(settings)
+    try:
+        assert service.subject_of_token(token) == "alice"
+    finally:
+        service.close()
+
+
 def test_publishing_a_widened_notice_reports_the_stale_purposes(
     settings: Settings, receipt: tuple[Path, Path], tmp_path: Path
 ) -> None:

@@ -143,11 +143,15 @@ def token(
     subject: str,
     data_dir: DataDir = None,
     ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
+    link: Annotated[
+        bool, typer.Option("--link", help="Print the link that opens their Privacy Center.")
+    ] = False,
 ) -> None:
     """Issue a subject token for the consumer API (/v1/me) and print it."""
     with open_service(data_dir) as service:
         issued = service.issue_token(subject, ttl)
-    typer.echo(issued["token"])
+        base = service.settings.resolved_public_url.rstrip("/")
+    typer.echo(f"{base}/privacy-center?token={issued['token']}" if link else issued["token"])
 
 
 @retention_app.command("run")

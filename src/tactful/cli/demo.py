@@ -113,6 +113,16 @@ def _guardrails_demo(service: Tactful) -> None:
         service.messaging.add_campaign(campaign_id, title, offers, profiled)
 
 
+def _center_link(settings: Settings, subject_id: str, base: str) -> str:
+    """A day-long link to one demo person's Privacy Center."""
+    service = Tactful(settings)
+    try:
+        token = service.issue_token(subject_id, 86_400)["token"]
+    finally:
+        service.close()
+    return f"{base}/privacy-center?token={token}"
+
+
 def run_demo(settings: Settings, *, rebuild: bool, serve: bool, small: bool) -> None:
     marker = settings.data_dir / "demo-built"
     if rebuild and settings.data_dir.exists():
@@ -134,6 +144,7 @@ def run_demo(settings: Settings, *, rebuild: bool, serve: bool, small: bool) -> 
         )
     key = settings.operator_api_key()
     base = f"http://{settings.host}:{settings.port}"
+    alice = _center_link(settings, "alice", base)
     console.print(
         f"""
 [bold]Tactful demo[/bold] on {base}   (OpenAPI document: {base}/openapi.json)
@@ -143,6 +154,12 @@ Try:
   curl -s -H 'X-API-Key: {key}' '{base}/v1/subjects/alice/recommendations?k=5'
   curl -s -H 'X-API-Key: {key}' '{base}/v1/subjects/bob/recommendations?k=5'
   curl -s -H 'X-API-Key: {key}' '{base}/v1/subjects/alice/consents'
+
+Web pages:
+  Operator Console (sign in with the key above): {base}/console
+  alice's Privacy Center (the link her account page would hold; valid 24 hours):
+    {alice}
+  Another person's link: .venv/bin/tactful token SUBJECT --link
 """,
         soft_wrap=True,
     )
