@@ -1,8 +1,23 @@
-"""Explanations people can read, built from what the decision actually used."""
+"""Explanations people can read, built from what the decision actually used.
+
+Each explanation is recorded twice over: as an English sentence (`reason`, the evidence of
+what the person was told) and as a code with its arguments (`reason_code`, `reason_args`),
+from which a page rebuilds the same sentence in the reader's language. The codes:
+
+- `because.<event type>` {title}: chosen because of one item of the person's history;
+- `overall` {signals: event types, comma-separated}: chosen from the history as a whole;
+- `popular.<basis>` and `editorial.<basis>` {} where the basis is `off` (personalization is
+  off), `no_signals` (nothing usable is held) or `shown` (a popular pick);
+- `exploration` {} and `pinned` {}.
+
+`tactful.web.texts` holds the English template of every code; its tests prove each one
+writes exactly the sentence recorded here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from tactful.consent.levels import PersonalizationLevel
 from tactful.domain.catalog import Item
@@ -26,10 +41,20 @@ class Explanation:
     model_version: str
     personal: bool
     because_item_id: str | None = None
+    # The reason as a code and its arguments (see the module docstring); "" for none (a
+    # page then shows `reason` as written).
+    reason_code: str = ""
+    reason_args: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def with_purposes(self, purposes: tuple[str, ...]) -> Explanation:
+        """The same explanation relying on other purposes (a sensitive item's)."""
+        return replace(self, purposes=purposes)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "reason": self.reason,
+            "reason_code": self.reason_code or None,
+            "reason_args": dict(self.reason_args),
             "personal": self.personal,
             "signals": list(self.signals),
             "purposes": list(self.purposes),
@@ -49,11 +74,13 @@ def explain_personal(
         reason = f"Because you {_VERBS[event.event_type]} \u201c{item.title}\u201d."
         signals: tuple[str, ...] = (event.event_type.value,)
         because_id: str | None = item.item_id
+        code, args = f"because.{event.event_type.value}", {"title": item.title}
     else:
         kinds = ", ".join(sorted(_VERBS[t] for t in signal_types)) or "chose"
         reason = f"Picked from what you {kinds} overall, not from one item in particular."
         signals = tuple(sorted(t.value for t in signal_types))
         because_id = None
+        code, args = "overall", {"signals": ",".join(signals)}
     return Explanation(
         reason=reason,
         signals=signals,
@@ -61,6 +88,8 @@ def explain_personal(
         model_version=model_version,
         personal=True,
         because_item_id=because_id,
+        reason_code=code,
+        reason_args=args,
     )
 
 
@@ -68,18 +97,22 @@ def explain_popular(
     level: PersonalizationLevel, item: Item, model_version: str, had_no_signals: bool
 ) -> Explanation:
     if level is PersonalizationLevel.OFF:
-        basis = "Not based on anything about you: personalization is off."
+        basis, said = "off", "Not based on anything about you: personalization is off."
     elif had_no_signals:
-        basis = "We hold nothing about you that your choices let us use yet."
+        basis, said = "no_signals", "We hold nothing about you that your choices let us use yet."
     else:
-        basis = "Shown as a popular pick."
-    lead = "An editor\u2019s pick" if item.editorial else "Popular with shoppers right now"
+        basis, said = "shown", "Shown as a popular pick."
+    if item.editorial:
+        lead, kind = "An editor\u2019s pick", "editorial"
+    else:
+        lead, kind = "Popular with shoppers right now", "popular"
     return Explanation(
-        reason=f"{lead}. {basis}",
+        reason=f"{lead}. {said}",
         signals=(),
         purposes=(),
         model_version=model_version,
         personal=False,
+        reason_code=f"{kind}.{basis}",
     )
 
 
@@ -93,6 +126,7 @@ def explain_exploration(
         purposes=tuple(sorted(purposes)),
         model_version=model_version,
         personal=personal,
+        reason_code="exploration",
     )
 
 
@@ -106,4 +140,5 @@ def explain_pinned(purposes: frozenset[str], model_version: str) -> Explanation:
         purposes=tuple(sorted(purposes)),
         model_version=model_version,
         personal=False,
+        reason_code="pinned",
     )

@@ -4,6 +4,11 @@ It says what the decision used (signals, purposes, the level), in words, and whi
 person's controls would change it, each as the request that makes the change. The
 controls are worked out from the person's choices now, so a control already used is not
 offered again and a purpose withdrawn since is said to be withdrawn.
+
+Every sentence is given in English and, for a page in another language, as a code with its
+arguments: the reason's (`reason_code`, `reason_args`, null in a record made before codes
+were recorded) and each control's (`code`: `withdraw_consent` {title}, `level.off`,
+`level.basic`, `level.full` {}), whose English templates are in `tactful.web.texts`.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ def _withdraw(code: str, title: str) -> dict[str, Any]:
     return {
         "action": "withdraw_consent",
         "label": f"Stop using my data for \u201c{title}\u201d",
+        "code": "withdraw_consent",
+        "args": {"title": title},
         "purpose": code,
         "request": {
             "method": "PUT",
@@ -42,6 +49,8 @@ def _level(level: str, label: str) -> dict[str, Any]:
     return {
         "action": "set_level",
         "label": label,
+        "code": f"level.{level}",
+        "args": {},
         "level": level,
         "request": {"method": "PUT", "path": "/v1/me/level", "body": {"level": level}},
     }
@@ -82,6 +91,8 @@ def why_item(
         "title": item["title"],
         "rank": item["rank"],
         "reason": explanation["reason"],
+        "reason_code": explanation.get("reason_code"),
+        "reason_args": explanation.get("reason_args"),
         "personal": explanation["personal"],
         "signals_used": [
             {"signal": s, "in_words": _SIGNAL_WORDS.get(s, s)} for s in explanation["signals"]

@@ -96,6 +96,8 @@ class DecisionRecord:
                     "pinned": i.pinned,
                     "explanation": {
                         "reason": (e := i.explanation).reason,
+                        "reason_code": e.reason_code or None,
+                        "reason_args": dict(e.reason_args),
                         "personal": e.personal,
                         "signals": list(e.signals),
                         "purposes": list(e.purposes),
