@@ -266,6 +266,37 @@ def _not_offered(
     return ""
 
 
+def _kind(p: Mapping[str, Any]) -> str:
+    if p["sensitive_category"]:
+        return "sensitive"
+    if p["sale_or_sharing"] or p["direct_marketing"]:
+        return "offers"
+    return "recommendations" if p["profiling"] else "statistics"
+
+
+def _groups(request: Request, purposes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The purposes under a few headings, so a long notice can be scanned."""
+    t = _t(request)
+    headings = [
+        ("recommendations", t("Recommendations"), ""),
+        ("statistics", t("Statistics"), ""),
+        ("offers", t("Offers and advertising"), ""),
+        (
+            "sensitive",
+            t("Sensitive categories"),
+            t(
+                "Items in these categories are never recommended to you, and what you do "
+                "with them is not kept, unless you allow each category here."
+            ),
+        ),
+    ]
+    return [
+        {"key": key, "title": title, "hint": hint, "purposes": found}
+        for key, title, hint in headings
+        if (found := [p for p in purposes if p["kind"] == key])
+    ]
+
+
 def _choices_context(request: Request, who: Person) -> dict[str, Any]:
     service = _service(request)
     view = service.consents(who.subject_id)
@@ -290,11 +321,13 @@ def _choices_context(request: Request, who: Person) -> dict[str, Any]:
                 ),
                 "field": CHOICE_FIELD + current["purpose"],
                 "slug": current["purpose"].replace(".", "-").replace("_", "-"),
+                "kind": _kind(p),
             }
         )
     return {
         "view": view,
         "purposes": purposes,
+        "groups": _groups(request, purposes),
         "notice_version": notice["version"],
         "minor": minor,
     }
@@ -414,18 +447,6 @@ def change_level(
 
 
 # -- recommendations and "Why am I seeing this?" -------------------------------------------
-def _explanation(why_item: Mapping[str, Any]) -> dict[str, Any]:
-    """The recorded explanation of an item, as `domain.reason` reads it, from its why."""
-    return {
-        "reason": why_item["reason"],
-        "personal": why_item["personal"],
-        "signals": [s["signal"] for s in why_item["signals_used"]],
-        "purposes": [p["purpose"] for p in why_item["purposes_relied_on"]],
-        "model_version": why_item["model_version"],
-        "because_item_id": why_item["because_item_id"],
-    }
-
-
 def _why_items(
     why: Mapping[str, Any], minor: bool, categories: Mapping[str, str] | None = None
 ) -> list[dict[str, Any]]:
@@ -440,7 +461,8 @@ def _why_items(
         items.append(
             dict(w)
             | {
-                "explanation": _explanation(w),
+                # `domain.reason` reads a why item as it reads a recorded explanation.
+                "explanation": w,
                 "category": (categories or {}).get(w["item_id"], ""),
                 "controls": controls,
                 "slug": f"item-{w['rank']}",
