@@ -257,6 +257,7 @@ def test_running_an_audit_shows_its_plots(
     assert run.audit_id in report.text
     assert "<svg" in report.text
     assert f"/console/audits/{run.audit_id}" in html(analyst.get("/console/audits"))
+    assert "<svg" in html(analyst.get(f"/console/audits/{run.audit_id}", params={"lang": "fr"}))
 
     for bad in ("0", "366", "seven", "", "7.5", "-3"):
         refused = html(
@@ -283,6 +284,9 @@ def test_acknowledging_an_alert_clears_it_from_the_list(
         page = html(ran)
         assert "Alert: 1 check crossed" in page
         assert "Acknowledge the alert" not in page  # an analyst measures; an officer signs off
+        crossed = page.index('<div class="alert">')
+        assert page.index("of the catalog was recommended at least once") > crossed
+        assert page.index("checks within their thresholds") > crossed
         audit_id = tight.fairness.alerts()[0].audit_id
         assert "Alert: 1 check crossed" in html(analyst.get("/console/audits"))
         ack = f"/console/audits/{audit_id}/acknowledge"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -170,9 +170,10 @@ def _service(request: Request) -> Tactful:
     return found
 
 
-def _t(request: Request) -> Any:
+def _t(request: Request) -> Callable[..., str]:
     pages: Pages = request.app.state.pages
-    return pages.translator(request)
+    translate: Callable[..., str] = pages.translator(request)
+    return translate
 
 
 def _default_window(service: Tactful) -> int:
@@ -225,12 +226,13 @@ def run_audit(
     text = window_days.strip()
     days = int(text) if text.isdigit() else None
     if days is None or not MIN_WINDOW_DAYS <= days <= MAX_CONSOLE_WINDOW:
-        problem = _t(request)(
+        t = _t(request)
+        problem = t(
             "A whole number of days from %(low)s to %(high)s, please; no audit was run.",
             low=MIN_WINDOW_DAYS,
             high=MAX_CONSOLE_WINDOW,
         )
-        return _audits(request, who, error=str(problem), window=window_days)
+        return _audits(request, who, error=problem, window=window_days)
     run = _service(request).fairness.run(actor=current_actor(), window_days=days)
     return RedirectResponse(f"{CONSOLE_PATH}/audits/{run.audit_id}?done=ran", status_code=303)
 
@@ -298,7 +300,8 @@ def acknowledge(
     check_form(request, who, csrf)
     who.require(Scope.PRIVACY_OFFICER)
     if len(note) > MAX_NOTE or "\x00" in note:
-        problem = _t(request)("A note of at most %(n)s characters, please.", n=MAX_NOTE)
-        return _audit(request, who, audit_id, error=str(problem), note=note)
+        t = _t(request)
+        problem = t("A note of at most %(n)s characters, please.", n=MAX_NOTE)
+        return _audit(request, who, audit_id, error=problem, note=note)
     _service(request).fairness.acknowledge(audit_id, current_actor(), note.strip() or None)
     return RedirectResponse(f"{CONSOLE_PATH}/audits/{audit_id}?done=acknowledged", status_code=303)

@@ -10,6 +10,7 @@ to the audit log as the signed-in key's, as `GET /v1/complaints/{id}` does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -62,13 +63,14 @@ def service_of(request: Request) -> Tactful:
     return found
 
 
-def words(request: Request) -> Any:
+def words(request: Request) -> Callable[..., str]:
     pages: Pages = request.app.state.pages
-    return pages.translator(request)
+    translate: Callable[..., str] = pages.translator(request)
+    return translate
 
 
 # -- rights requests -------------------------------------------------------------------------
-def request_labels(t: Any) -> dict[str, dict[str, str]]:
+def request_labels(t: Callable[..., str]) -> dict[str, dict[str, str]]:
     return {
         "status": {
             RECEIVED: t("Received"),
@@ -156,7 +158,7 @@ def request_page(request: Request, who: Who, request_id: str) -> HTMLResponse:
 
 
 # -- complaints ------------------------------------------------------------------------------
-def complaint_labels(t: Any) -> dict[str, dict[str, str]]:
+def complaint_labels(t: Callable[..., str]) -> dict[str, dict[str, str]]:
     return {
         "status": {
             Status.OPEN: t("Open"),
@@ -327,9 +329,9 @@ def _answer_problem(request: Request, text: str) -> str | None:
     t = words(request)
     cleaned = clean_text(text)
     if not cleaned:
-        return str(t("Write what the person will read; nothing was changed."))
+        return t("Write what the person will read; nothing was changed.")
     if len(cleaned) > MAX_RESOLUTION:
-        return str(t("At most %(n)s characters, please; nothing was changed.", n=MAX_RESOLUTION))
+        return t("At most %(n)s characters, please; nothing was changed.", n=MAX_RESOLUTION)
     return None
 
 
