@@ -20,9 +20,11 @@ from babel.dates import format_date
 from markupsafe import Markup
 
 Translate = Callable[..., str]
-# Week ends named one by one up to this many (as the report does); beyond, every n-th.
-NAMED_WEEKS = 13
-MOST_TICKS = 8
+# Week ends named on the axis: at most this many, evenly spaced, the last always among them
+# (the report names up to 13, which overlap once its legend takes the right of the figure).
+MOST_TICKS = 6
+# Beyond this many weeks, the year is written too.
+WEEKS_WITHOUT_YEAR = 26
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +91,13 @@ def consent_plot(
 
 
 def _week_axis(ax: Any, weeks: Sequence[datetime], locale: str) -> None:
-    """Week ends written as the reader writes dates: each one when there are few, else
-    evenly spaced ones with the year."""
-    if len(weeks) <= NAMED_WEEKS:
-        ax.set_xticks(weeks, [format_date(w, "d MMM", locale=locale) for w in weeks])
-        return
+    """Week ends written as the reader writes dates, a few evenly spaced ones up to the
+    last; with the year (slanted, to fit) over a long period."""
     step = math.ceil(len(weeks) / MOST_TICKS)
     shown = list(weeks[::-1][::step])[::-1]
+    if len(weeks) <= WEEKS_WITHOUT_YEAR:
+        ax.set_xticks(shown, [format_date(w, "d MMM", locale=locale) for w in shown])
+        return
     ax.set_xticks(
         shown,
         [format_date(w, "d MMM y", locale=locale) for w in shown],
