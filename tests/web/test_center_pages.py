@@ -394,6 +394,7 @@ def test_history_pages_newest_first_and_each_decision_has_its_why(
     for item in why["items"]:
         assert item["title"] in detail.text
     assert "Personalization then" in detail.text
+    assert client.get("/privacy-center/history/not-a-decision").status_code == 404
     open_center(client, service, "alice")
     assert client.get(f"/privacy-center/history/{made[0]}").status_code == 404
 

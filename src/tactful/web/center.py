@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -25,7 +26,7 @@ from fastapi.responses import RedirectResponse, Response
 from tactful.consent.ledger import ConsentMethod, ConsentState
 from tactful.consent.levels import PersonalizationLevel, derive_level
 from tactful.domain.subjects import AgeBand, SubjectAttributes
-from tactful.errors import Unauthorized
+from tactful.errors import NotFound, Unauthorized
 from tactful.service import Tactful
 from tactful.web.center_session import Person, center_context, check_form, person
 from tactful.web.render import Pages, remember_language
@@ -533,6 +534,11 @@ def history(
 
 @router.get("/history/{decision_id}")
 def decision_page(request: Request, who: Who, decision_id: str) -> Response:
+    try:
+        uuid.UUID(decision_id)
+    except ValueError:
+        # An address that cannot name a decision is a page that does not exist.
+        raise NotFound(f"No decision {decision_id!r} for this person.") from None
     service = _service(request)
     why = service.why(who.subject_id, decision_id)
     minor = _is_minor(service.consents(who.subject_id)["level_reason"])
