@@ -115,6 +115,10 @@ def _decorate(message: Message, private: bool, policy: str | None) -> None:
     headers = MutableHeaders(scope=message)
     for name, value in FIXED.items():
         headers[name] = value
+    if policy is not None:
+        # A page's own forms must carry their Origin (the CSRF check compares it), which a
+        # browser replaces with `null` under no-referrer; other sites still get nothing.
+        headers["Referrer-Policy"] = "same-origin"
     # A response may carry a policy of its own; it is the route's to make strict.
     if "content-security-policy" not in headers:
         headers["Content-Security-Policy"] = policy or API_POLICY
