@@ -146,13 +146,10 @@ def _inventory_entry(entry: Mapping[str, Any], t: Translate) -> dict[str, Any]:
     """An inventory entry with its sentences in the reader's language where they are known
     (the stored English otherwise), and when it is kept until, in one phrase."""
     known = _known_sentences(t)
-    what = known.get(entry["description"], entry["description"])
-    if entry["kind"] == "profile":
-        what = t("Profile details: %(fields)s", fields=", ".join(entry.get("fields", [])))
     until = entry.get("retention")
     return {
         **entry,
-        "what": what,
+        "what": known.get(entry["description"], entry["description"]),
         "source_text": known.get(entry["source"], entry["source"]),
         "purpose_titles": [known.get(p["title"], p["title"]) for p in entry["purposes"]],
         "until_text": known.get(until, until) if until else None,
@@ -351,7 +348,13 @@ def erase(request: Request, who: Who, csrf: Csrf = "", confirm: Text = "") -> Re
     if worker is not None:
         worker.wake()
     response = _see(f"{CENTER_PATH}/requests/{view['request_id']}")
-    response.delete_cookie(CENTER_COOKIE, path=CENTER_PATH, httponly=True, samesite="lax")
+    response.delete_cookie(
+        CENTER_COOKIE,
+        path=CENTER_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
@@ -359,13 +362,23 @@ ERASURE_STEPS = ("received", "rows_erased", "models_retrained")
 
 
 @router.get("/requests/{request_id}")
-def request_status(request: Request, request_id: str) -> HTMLResponse:
-    """A rights request's status by its id alone, as `GET /v1/rights-requests/{id}/status`."""
+def request_status(request: Request, request_id: str, watch: bool = True) -> HTMLResponse:
+    """A rights request's status by its id alone, as `GET /v1/rights-requests/{id}/status`.
+
+    While it is under way the page reloads itself every few seconds, unless the reader
+    turned that off (`watch=0`): a page that moves on its own is hard to read with a
+    screen reader (WCAG 2.2.1), so the page offers to stop it."""
     view = _service(request).rights_request(request_id)
+    finished = view["completed_at"] is not None
     return _pages(request).render(
         request,
         "center/request.html",
-        {"req": view, "steps": _steps(view), "finished": view["completed_at"] is not None},
+        {
+            "req": view,
+            "steps": _steps(view),
+            "finished": finished,
+            "refresh": watch and not finished,
+        },
     )
 
 
