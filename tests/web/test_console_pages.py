@@ -262,6 +262,29 @@ def test_the_consent_plot_is_drawn_without_style_attributes(
     assert "unsafe-inline" not in page.headers["content-security-policy"]
 
 
+def test_the_plot_is_drawn_again_when_a_choice_changes_it_or_the_language_differs(
+    client: TestClient, service: Tactful, history: Built
+) -> None:
+    sign_in(client, KEY)
+
+    def drawing(**headers: str) -> str:
+        page = client.get("/console", params={"weeks": WEEKS}, headers=headers)
+        found = re.search(r"<svg\b.*?</svg>", page.text, flags=re.DOTALL)
+        assert found
+        return found[0]
+
+    first = drawing()
+    assert drawing() == first  # nothing changed: the same picture
+    french = drawing(**{"Accept-Language": "fr"})
+    assert french != first
+    assert "nov." in french  # the week ends as a French reader writes them
+    service.record_consents(
+        "crowd-7", {"choices": [{"purpose": "personalization.explicit", "status": "denied"}]}
+    )
+    assert drawing() != first
+    assert drawing(**{"Accept-Language": "fr"}) != french
+
+
 def test_guardrail_activity_over_the_chosen_weeks(
     client: TestClient, service: Tactful, clock: Clock, history: Built
 ) -> None:

@@ -10,7 +10,11 @@ imported only when a plot is drawn, never when the pages are mounted.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +29,8 @@ Translate = Callable[..., str]
 MOST_TICKS = 6
 # Beyond this many weeks, the year is written too.
 WEEKS_WITHOUT_YEAR = 26
+# Drawings kept, by what they show (see `consent_plot`).
+KEPT_DRAWINGS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +63,64 @@ def consent_tables(consent: Mapping[str, Any], period: Mapping[str, Any]) -> lis
     return tables
 
 
+class _Drawings:
+    """Consent plots already drawn, by what they show. Drawing one takes about a second
+    (two panels, sixteen lines, laid out twice), while the figures change only when someone
+    chooses: so the overview draws a plot once per change, language and day. The week ends
+    move with the clock, but a drawing names them by the day, so one drawn earlier the same
+    day is the same picture."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._kept: OrderedDict[str, Markup | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(consent: Mapping[str, Any], period: Mapping[str, Any], locale: str) -> str:
+        shown = {
+            "locale": locale,
+            "days": [w[:10] for w in period["week_ends"]],
+            "people": list(consent.get("subjects", [])),
+            "series": [
+                (s["purpose"], s["sensitive"], list(s["granted_share"]))
+                for s in consent.get("purposes", [])
+            ],
+        }
+        return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
+
+    def get(self, key: str) -> tuple[bool, Markup | None]:
+        with self._lock:
+            if key not in self._kept:
+                return False, None
+            self._kept.move_to_end(key)
+            return True, self._kept[key]
+
+    def put(self, key: str, drawing: Markup | None) -> None:
+        with self._lock:
+            self._kept[key] = drawing
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+
+
+_DRAWINGS = _Drawings(KEPT_DRAWINGS)
+
+
 def consent_plot(
     consent: Mapping[str, Any], period: Mapping[str, Any], t: Translate, locale: str
 ) -> Markup | None:
     """The ethics report's consent plot as an inline SVG in the page's language, with its
     text alternative; None when nobody was counted in the period."""
+    key = _Drawings.key(consent, period, locale)
+    found, drawing = _DRAWINGS.get(key)
+    if not found:
+        drawing = _draw_consent(consent, period, t, locale)
+        _DRAWINGS.put(key, drawing)
+    return drawing
+
+
+def _draw_consent(
+    consent: Mapping[str, Any], period: Mapping[str, Any], t: Translate, locale: str
+) -> Markup | None:
     from tactful.reports.ethics import consent_figure
     from tactful.reports.page import plotting, svg
 
