@@ -5,6 +5,8 @@ form without this session's CSRF token, and never reach another person's data.""
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
 import re
 from typing import Any
@@ -12,7 +14,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tactful.service import Tactful
+from tactful.services import access, inventory
 from tactful.services.rectification import history_page
+from tactful.web import center_data
 from tests import trained_shop
 from tests.http_helpers import ok, subject_headers
 
@@ -82,6 +86,17 @@ def test_the_data_page_shows_what_is_held_the_profile_the_history_and_the_reques
     request_id = service.rights_requests(subject_id="alice")["requests"][0]["request_id"]
     assert f'href="/privacy-center/requests/{request_id}"' in html
     assert "A copy of your data" in html
+
+
+def test_the_inventory_sentences_the_page_translates_are_those_the_service_writes() -> None:
+    """A sentence reworded in `services.inventory` would silently stop being translated."""
+    written = {
+        node.value
+        for node in ast.walk(ast.parse(inspect.getsource(inventory)))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    } | set(access.SCOPE_TITLES.values())
+    known = center_data._known_sentences(lambda message, **values: message)
+    assert sorted(set(known) - written) == []
 
 
 def test_the_data_pages_need_the_persons_link(client: TestClient) -> None:

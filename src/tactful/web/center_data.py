@@ -181,6 +181,54 @@ def _known_sentences(t: Translate) -> dict[str, str]:
         "Kept as evidence until your account is erased": t(
             "Kept as evidence until your account is erased"
         ),
+        "Your own choices, your browser's Global Privacy Control signal, or your consent "
+        "banner (IAB TCF)": t(
+            "Your own choices, your browser's Global Privacy Control signal, or your consent banner"
+        ),
+        "Each time a marketing message to you was considered: sent or held, and why (never "
+        "its text)": t(
+            "Each time a marketing message to you was considered: sent or held, and why (never "
+            "its text)"
+        ),
+        "Made by Tactful each time the shop asked whether to message you; opens and clicks "
+        "as the shop's sender reported them": t(
+            "Made by Tactful each time the shop asked whether to message you; opens and clicks "
+            "as the shop's sender reported them"
+        ),
+        "What you asked for: items and categories you want less of, fewer messages, "
+        "self-exclusions, and whether you told us you are vulnerable": t(
+            "What you asked for: items and categories you want less of, fewer messages, "
+            "self-exclusions, and whether you told us you are vulnerable"
+        ),
+        "You, in the privacy center (or a privacy officer at your request)": t(
+            "You, in the Privacy Center (or a privacy officer at your request)"
+        ),
+        "Never profiling minors, and checking that no group of people is treated unfairly": t(
+            "Never profiling minors, and checking that no group of people is treated unfairly"
+        ),
+        "Proving what you agreed to (GDPR Art. 7(1))": t(
+            "Proving what you agreed to (GDPR Art. 7(1))"
+        ),
+        "Answering \u201cwhy am I seeing this?\u201d and auditing recommendations": t(
+            "Answering “why am I seeing this?” and auditing recommendations"
+        ),
+        "Keeping to your choices, your limits and the frequency caps, and showing why a "
+        "message was or was not sent": t(
+            "Keeping to your choices, your limits and the frequency caps, and showing why a "
+            "message was or was not sent"
+        ),
+        "Honouring what you asked for in every recommendation and message": t(
+            "Honouring what you asked for in every recommendation and message"
+        ),
+        "The shop's systems that send your activity and relay your choices": t(
+            "The shop's systems that send your activity and relay your choices"
+        ),
+        "The shop's systems that ask which items to show you": t(
+            "The shop's systems that ask which items to show you"
+        ),
+        "Analysts, who see only counts across many people, never you alone": t(
+            "Analysts, who see only counts across many people, never you alone"
+        ),
         "The privacy officer, answering requests about your data": t(
             "The privacy officer, answering requests about your data"
         ),
