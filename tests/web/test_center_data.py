@@ -264,20 +264,28 @@ def test_erasure_clears_the_session_and_its_status_page_follows_it_to_done(
     assert "tactful_center" not in client.cookies
 
     # Reachable by its id alone; the rows are gone, the models not yet retrained.
-    pending = _page(client, location)
-    assert '<meta http-equiv="refresh" content="3">' in pending
+    pending_response = client.get(location)
+    pending = pending_response.text
+    assert '<script src="/static/live-status.js" defer></script>' in pending
+    assert "data-live-status" in pending
+    assert "data-finished" not in pending
+    assert 'http-equiv="refresh"' not in pending
+    assert f'href="{location}">Check again</a>' in pending
+    # Only the service's own script, and its fetch of the page, are allowed on this page.
+    policy = pending_response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "connect-src 'self'" in policy
+    assert "unsafe-inline" not in policy
     assert "Your data and the key to your personal details were erased" in pending
     assert "under way" in pending
     assert "alice" not in pending
 
-    # The reader may stop the page from reloading itself, and check again by hand.
-    still = _page(client, location + "?watch=0")
-    assert 'http-equiv="refresh"' not in still
-    assert f'href="{location}?watch=0">Check again</a>' in still
-
     service.process_erasures()
-    finished = _page(client, location)
-    assert 'http-equiv="refresh"' not in finished
+    finished_response = client.get(location)
+    finished = finished_response.text
+    assert "live-status.js" not in finished
+    assert "data-finished" in finished
+    assert "script-src" not in finished_response.headers["content-security-policy"]
     assert "Done: completed on" in finished
     assert finished.count('class="badge ok">done<') == 3
 

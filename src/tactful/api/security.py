@@ -3,7 +3,8 @@
 `SecurityHeaders` adds what a browser needs to keep a response to itself: no sniffing, no
 referrer, no framing, a Content-Security-Policy that allows nothing by default (HTML pages
 may load their own styles and images and use exactly their own inline `<style>` blocks, by
-hash; no script, and nothing from elsewhere), opener and feature isolation, and
+hash; no script but the service's own status script where a page loads it, and nothing from
+elsewhere), opener and feature isolation, and
 `Cache-Control: no-store` on `/v1/me` and on any request that carries a credential (every
 response holding a person's data needs one).
 
@@ -33,9 +34,13 @@ NO_STORE = "no-store"
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 PAGE_POLICY = (
     "default-src 'none'; style-src 'self'{styles}; img-src 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'; form-action 'self'"
+    "base-uri 'none'; form-action 'self'{scripts}"
 )
 _INLINE_STYLE = re.compile(rb"<style>(.*?)</style>", re.DOTALL)
+# A page that loads the service's own status script (and only such a page) may run it and
+# let it fetch the page again; no inline script, no other origin.
+_OWN_SCRIPT = b'<script src="/static/'
+SCRIPT_POLICY = "; script-src 'self'; connect-src 'self'"
 
 FIXED = {
     "X-Content-Type-Options": "nosniff",
@@ -108,7 +113,8 @@ def _hashes(blocks: list[bytes]) -> str:
 
 def page_policy(body: bytes) -> str:
     """A page's policy: nothing but its own styles and images, and its inline styles."""
-    return PAGE_POLICY.format(styles=_hashes(_INLINE_STYLE.findall(body)))
+    scripts = SCRIPT_POLICY if _OWN_SCRIPT in body else ""
+    return PAGE_POLICY.format(styles=_hashes(_INLINE_STYLE.findall(body)), scripts=scripts)
 
 
 def _decorate(message: Message, private: bool, policy: str | None) -> None:

@@ -20,6 +20,15 @@ def stylesheet() -> Response:
     )
 
 
+@router.get("/static/live-status.js")
+def live_status_script() -> Response:
+    return Response(
+        (STATIC / "live-status.js").read_bytes(),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
 @router.get("/")
 def front(request: Request) -> Response:
     pages = request.app.state.pages

@@ -410,23 +410,18 @@ ERASURE_STEPS = ("received", "rows_erased", "models_retrained")
 
 
 @router.get("/requests/{request_id}")
-def request_status(request: Request, request_id: str, watch: bool = True) -> HTMLResponse:
+def request_status(request: Request, request_id: str) -> HTMLResponse:
     """A rights request's status by its id alone, as `GET /v1/rights-requests/{id}/status`.
 
-    While it is under way the page reloads itself every few seconds, unless the reader
-    turned that off (`watch=0`): a page that moves on its own is hard to read with a
-    screen reader (WCAG 2.2.1), so the page offers to stop it."""
+    While it is under way the page's status region keeps itself up to date through the
+    service's one small script, announced politely to a screen reader; the page itself
+    never reloads or moves on its own (WCAG 2.2.1), and works without script."""
     view = _service(request).rights_request(request_id)
     finished = view["completed_at"] is not None
     return _pages(request).render(
         request,
         "center/request.html",
-        {
-            "req": view,
-            "steps": _steps(view),
-            "finished": finished,
-            "refresh": watch and not finished,
-        },
+        {"req": view, "steps": _steps(view), "finished": finished},
     )
 
 
