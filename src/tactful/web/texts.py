@@ -201,10 +201,6 @@ def _held(text: str, part: Part) -> tuple[str | Parsed, ...] | None:
     return tuple(pieces)
 
 
-def _fill(template: str, values: Mapping[str, str]) -> str:
-    return template % values if values else template
-
-
 def render(parsed: Parsed, t: Translate, number: Callable[[str], str]) -> str:
     """The sentence translated by `t`, its numbers written by `number`."""
     values: dict[str, str] = {}
