@@ -236,13 +236,7 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
                     level, item, model.version, had_no_signals=not signals
                 )
                 if purposes:
-                    explanation = Explanation(
-                        explanation.reason,
-                        explanation.signals,
-                        tuple(sorted(purposes)),
-                        explanation.model_version,
-                        explanation.personal,
-                    )
+                    explanation = explanation.with_purposes(tuple(sorted(purposes)))
                 shared[item.editorial, purposes] = explanation
         all_purposes |= purposes
         items.append(

@@ -123,7 +123,10 @@ class Formats:
     def percent(self, value: float | None, digits: int = 0) -> str:
         if value is None:
             return "\u2013"
-        pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+        # The locale's own pattern (French puts a space before the sign), with our digits.
+        pattern = self.locale.percent_formats[None].pattern.replace(
+            "#,##0", "#,##0" + ("." + "0" * digits if digits else ""), 1
+        )
         return format_percent(value, format=pattern, locale=self.locale)
 
     def filters(self) -> Mapping[str, Callable[..., str]]:

@@ -40,7 +40,7 @@ def _environment(locale: str) -> jinja2.Environment:
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(Formats(locale).filters())
     env.globals["lang"] = locale
-    env.globals["domain"] = Localizer(gettext_for(locale))
+    env.globals["domain"] = Localizer(gettext_for(locale), locale)
     return env
 
 
