@@ -57,6 +57,8 @@ def consent_view(
         "subject_id": state.subject_id,
         "level": level.level.value,
         "level_reason": level.reason,
+        # A minor is never profiled, whatever is chosen: pages offer no level above off.
+        "minor": attributes.is_minor,
         "notice_version": history[-1].notice.version if history else None,
         "purposes": purposes,
         # Grants a newer notice made stale: they count as not granted until chosen again.
