@@ -1,0 +1,88 @@
+"""What every Privacy Center page module shares: the app's service and pages, the person of
+the session, form fields, the Post/Redirect/Get answer, the notices a `done` code stands
+for, and the few facts several pages read (is this person a minor, the purposes' titles).
+
+One module, so each page module stays about its own pages and no helper is written twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated
+
+from fastapi import Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from tactful.consent.ledger import ConsentState
+from tactful.consent.levels import derive_level
+from tactful.domain.subjects import AgeBand, SubjectAttributes
+from tactful.service import Tactful
+from tactful.web.center_session import Person, person
+from tactful.web.render import Pages
+from tactful.web.texts import Translate
+
+Who = Annotated[Person, Depends(person)]
+# The CSRF field of the consent forms (choices, level, feedback).
+Csrf = Annotated[str, Form(max_length=200)]
+# A text field; the data pages' forms take their CSRF token as one too.
+Text = Annotated[str, Form()]
+
+# `done` codes whose change wrote a consent receipt.
+WITH_RECEIPT = frozenset({"saved", "withdrawn", "level_off", "level_basic", "level_full"})
+# The domain's own sentence for a minor's level: the only way a page learns of it.
+MINOR_REASON = derive_level(ConsentState(""), SubjectAttributes(age_band=AgeBand.UNDER_18)).reason
+
+
+def pages_of(request: Request) -> Pages:
+    pages: Pages = request.app.state.pages
+    return pages
+
+
+def translator_of(request: Request) -> Translate:
+    """`t("...")` in the reader's language, for the texts written in Python."""
+    t: Translate = pages_of(request).translator(request)
+    return t
+
+
+def service_of(request: Request) -> Tactful:
+    service: Tactful = request.app.state.tactful
+    return service
+
+
+def see(url: str) -> RedirectResponse:
+    """The answer to a form that changed something: the page that shows it (303)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def done_notices(done: str | None, known: Mapping[str, str]) -> list[str]:
+    """The notice a redirect asked for by its code; an unknown code shows nothing (and
+    nothing the request wrote is ever shown)."""
+    return [known[done]] if done is not None and done in known else []
+
+
+def consent_notices(request: Request, done: str | None) -> list[str]:
+    """The notice after a change of choices, level or feedback, by its `done` code."""
+    t = translator_of(request)
+    texts = {
+        "saved": t("Your choices are saved. They apply from the next page you see."),
+        "unchanged": t("Nothing changed: your choices were already as you set them."),
+        "withdrawn": t(
+            "Done: that purpose is no longer used. What you see now already follows it."
+        ),
+        "level_off": t("Personalization is off. Nothing about you is used to choose what you see."),
+        "level_basic": t("Basic personalization is on: only what you bought and rated is used."),
+        "level_full": t(
+            "Full personalization is on: what you bought, rated, browsed and searched is used."
+        ),
+        "not_interested": t("Understood: we will not show you that item again."),
+    }
+    return done_notices(done, texts)
+
+
+def is_minor(level_reason: str) -> bool:
+    return level_reason == MINOR_REASON
+
+
+def purpose_titles(service: Tactful) -> dict[str, str]:
+    """Purpose codes to the titles the notice gives them (operator content, as stored)."""
+    return {code: purpose.title for code, purpose in service.purposes.by_code.items()}
