@@ -548,8 +548,9 @@ def test_a_part_that_is_no_known_sentence_fails_the_whole_sentence() -> None:
     assert parse(text, caps) is None
     verbatim = Part((Sentence("known %(n)s"),), separator=", ", verbatim=True)
     sentence = Sentence("Found: %(things)s.", {"things": verbatim})
+    # The separator is translated too (French puts a no-break space before a semicolon).
     assert MARKED._sentence("Found: known 2, unknown.", (sentence,)) == (
-        "[Found: [known 2], unknown.]"
+        "[Found: [known 2][, ]unknown.]"
     )
 
 

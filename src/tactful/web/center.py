@@ -103,7 +103,7 @@ def overview(
             "view": view,
             "notice": notice,
             "paragraphs": _paragraphs(notice["text"])[:2],
-            "minor": is_minor(view["level_reason"]),
+            "minor": is_minor(view),
             "receipt_link": done in WITH_RECEIPT,
         },
         session=who.session,

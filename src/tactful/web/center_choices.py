@@ -73,7 +73,7 @@ def _choices_context(request: Request, who: Person) -> dict[str, Any]:
     service = service_of(request)
     view = service.consents(who.subject_id)
     notice = service.notice()
-    minor = is_minor(view["level_reason"])
+    minor = is_minor(view)
     objected = view["objection_to_direct_marketing"] is not None
     details = {p["purpose"]: p for p in notice["purposes"]}
     purposes = []
@@ -211,7 +211,7 @@ def change_level(
     service = service_of(request)
     if chosen is not PersonalizationLevel.OFF:
         view = service.consents(who.subject_id)
-        if is_minor(view["level_reason"]):
+        if is_minor(view):
             message = t("Personalization is always off for people under 18. Nothing was changed.")
             return _render_choices(request, who, errors=FormErrors(level=message))
     service.set_level(who.subject_id, chosen, ConsentMethod.WEB_FORM)

@@ -8,14 +8,11 @@ One module, so each page module stays about its own pages and no helper is writt
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from tactful.consent.ledger import ConsentState
-from tactful.consent.levels import derive_level
-from tactful.domain.subjects import AgeBand, SubjectAttributes
 from tactful.service import Tactful
 from tactful.web.center_session import Person, person
 from tactful.web.render import Pages
@@ -29,8 +26,6 @@ Text = Annotated[str, Form()]
 
 # `done` codes whose change wrote a consent receipt.
 WITH_RECEIPT = frozenset({"saved", "withdrawn", "level_off", "level_basic", "level_full"})
-# The domain's own sentence for a minor's level: the only way a page learns of it.
-MINOR_REASON = derive_level(ConsentState(""), SubjectAttributes(age_band=AgeBand.UNDER_18)).reason
 
 
 def pages_of(request: Request) -> Pages:
@@ -79,8 +74,10 @@ def consent_notices(request: Request, done: str | None) -> list[str]:
     return done_notices(done, texts)
 
 
-def is_minor(level_reason: str) -> bool:
-    return level_reason == MINOR_REASON
+def is_minor(consents: Mapping[str, Any]) -> bool:
+    """Whether the person is a minor, from their consent view: never profiled, so the pages
+    offer no level above off."""
+    return bool(consents.get("minor", False))
 
 
 def purpose_titles(service: Tactful) -> dict[str, str]:

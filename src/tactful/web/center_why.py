@@ -65,7 +65,7 @@ def recommendations(
     service = service_of(request)
     decision = service.recommend(who.subject_id, k=RECOMMENDATIONS, surface="home")
     why = service.why(who.subject_id, decision["decision_id"])
-    minor = is_minor(why["level_reason"])
+    minor = is_minor(service.consents(who.subject_id))
     categories = {i["item_id"]: i["category"] for i in decision["items"]}
     return pages_of(request).render(
         request,
@@ -114,7 +114,7 @@ def decision_page(request: Request, who: Who, decision_id: str) -> Response:
         raise NotFound(f"No decision {decision_id!r} for this person.") from None
     service = service_of(request)
     why = service.why(who.subject_id, decision_id)
-    minor = is_minor(service.consents(who.subject_id)["level_reason"])
+    minor = is_minor(service.consents(who.subject_id))
     return pages_of(request).render(
         request,
         "center/decision.html",

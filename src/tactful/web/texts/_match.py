@@ -124,7 +124,8 @@ def render(parsed: Parsed, t: Translate, number: Callable[[str], str]) -> str:
             continue
         part = parsed.sentence.parts[name]
         shown = [p if isinstance(p, str) else render(p, t, number) for p in value]
-        values[name] = (part.separator or "").join(shown)
+        # The separator is a message too: French puts a no-break space before a semicolon.
+        values[name] = t(part.separator).join(shown) if part.separator else "".join(shown)
     return t(parsed.sentence.template, **values) if values else t(parsed.sentence.template)
 
 

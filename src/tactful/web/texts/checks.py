@@ -32,7 +32,7 @@ _METRICS = Part(
     verbatim=True,
 )
 # Translators: a group and its ratio, in a list of groups below the floor ("F 0.62").
-_BELOW = Part((Sentence(N_("%(group)s %(ratio)s")),), separator=", ")
+_BELOW = Part((Sentence(N_("%(group)s %(ratio)s")),), separator=N_(", "))
 
 
 def _said(*templates: str, **parts: Part) -> tuple[Sentence, ...]:

@@ -15,7 +15,8 @@ _CAPS = Part(
         N_("all messages are switched off by the policy (the overall cap is 0)"),
         N_("this channel is switched off by the policy (its cap is 0)"),
     ),
-    separator="; ",
+    # Translators: joins the sentences of one detail (French: a no-break space before ;).
+    separator=N_("; "),
 )
 _SENT_THIS_WEEK = Part(
     sentences(
@@ -26,7 +27,8 @@ _SENT_THIS_WEEK = Part(
         N_("%(n)s %(channel)s message sent in the last 7 days"),
         N_("%(n)s %(channel)s messages sent in the last 7 days"),
     ),
-    separator="; ",
+    # Translators: joins the sentences of one detail (French: a no-break space before ;).
+    separator=N_("; "),
 )
 _ZONE = Part(
     sentences(
@@ -46,7 +48,8 @@ _PATTERNS = Part(
         N_("forced continuity"),
         N_("vulnerability pressure"),
     ),
-    separator=", ",
+    # Translators: joins a list of names.
+    separator=N_(", "),
     verbatim=True,
 )
 MESSAGE_CHECKS: dict[str, tuple[Sentence, ...]] = {
