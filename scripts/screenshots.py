@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "docs" / "img"
 MANIFEST = IMAGES / "screenshots.json"
-SHOTS = ("privacy-center", "console")
+SHOTS = ("privacy-center", "privacy-center-fr", "console", "console-complaint", "console-audit")
 SOURCES = (
     "src/tactful/templates/web",
     "src/tactful/web/static",

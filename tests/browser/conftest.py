@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,10 +124,10 @@ def site(shop_data: Path, tmp_path: Path) -> Iterator[Site]:
         yield Site(base, settings, api)
 
 
-@pytest.fixture
-def context(browser: Any, site: Site) -> Iterator[Any]:
+@contextmanager
+def guarded_context(browser: Any, site: Site, locale: str = "en-GB") -> Iterator[Any]:
     """A fresh browser profile (no cookies) that may talk to the server and nothing else."""
-    made = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    made = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
     made.set_default_timeout(30_000)
     blocked_by_policy: list[str] = []
 
@@ -155,6 +156,12 @@ def context(browser: Any, site: Site) -> Iterator[Any]:
     made.close()
     assert site.third_party == [], f"pages asked for third-party resources: {site.third_party}"
     assert blocked_by_policy == [], f"pages were blocked by their own CSP: {blocked_by_policy}"
+
+
+@pytest.fixture
+def context(browser: Any, site: Site) -> Iterator[Any]:
+    with guarded_context(browser, site) as made:
+        yield made
 
 
 @pytest.fixture
@@ -190,3 +197,14 @@ def screenshot(page: Any, name: str) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
+
+
+PHONE = {"width": 375, "height": 740}
+
+
+def fits_a_phone(page: Any) -> None:
+    """At 375 px wide the page does not scroll sideways (tables scroll in their own box)."""
+    page.set_viewport_size(PHONE)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert width <= PHONE["width"], f"{page.url} is {width} px wide at {PHONE['width']} px"

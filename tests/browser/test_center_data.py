@@ -12,20 +12,11 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Site, assert_accessible
+from tests.browser.conftest import Site, assert_accessible, fits_a_phone
 
 pytestmark = pytest.mark.slow
 
 CENTER = "/privacy-center"
-PHONE = {"width": 375, "height": 800}
-
-
-def fits_a_phone(page: Any) -> None:
-    """At 375 px wide the page does not scroll sideways (tables scroll in their own box)."""
-    page.set_viewport_size(PHONE)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width} px wide at {PHONE['width']} px"
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def checked(page: Any) -> None:
