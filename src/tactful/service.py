@@ -805,6 +805,13 @@ class Tactful:
             return []
         return self.train(list(latest), {n: mv.config for n, mv in latest.items()})
 
+    def models_in_use(self) -> dict[str, ModelVersion | None]:
+        """The newest version of each model a decision may use (popularity and the
+        configured personal model), or None before its first training."""
+        names = [POPULARITY, self.settings.personal_model]
+        with self.store.reading() as conn:
+            return {name: self.store.latest_model(conn, name) for name in names}
+
     def main_parameters(self) -> dict[str, Any]:
         """The recommenders' main parameters, generated from the live configuration."""
         names = [POPULARITY, self.settings.personal_model]

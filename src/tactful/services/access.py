@@ -21,7 +21,7 @@ import string
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -166,6 +166,11 @@ class ApiKeys:
         with self.store.reading() as conn:
             keys = stored.list_keys(conn)
         return [bootstrap_view()] + [key_view(k, now) for k in keys]
+
+    def usable(self) -> Sequence[StoredKey]:
+        """The keys that authenticate now (not revoked, not expired), oldest first."""
+        with self.store.reading() as conn:
+            return stored.usable_keys(conn, self.clock())
 
     def revoke(self, key_id: str) -> dict[str, Any]:
         """Revoke a key (again is a no-op); refused at once here, elsewhere within the cache

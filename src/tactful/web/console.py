@@ -18,10 +18,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from tactful.domain.access import Scope
 from tactful.domain.events import DataCategory
 from tactful.errors import Forbidden, Unauthorized
-from tactful.service import POPULARITY, Tactful
+from tactful.service import Tactful
 from tactful.services.access import readers
 from tactful.services.ethics import MAX_WEEKS
-from tactful.storage.api_keys import usable_keys
 from tactful.web.console_figures import (
     check_words,
     consent_plot,
@@ -207,10 +206,7 @@ def models(request: Request, who: Who) -> HTMLResponse:
     """The model versions in use and what they were trained on (counts only), as
     `GET /v1/models`."""
     who.require(Scope.ANALYST)
-    service = _service(request)
-    names = [POPULARITY, service.settings.personal_model]
-    with service.store.reading() as conn:
-        latest = {name: service.store.latest_model(conn, name) for name in names}
+    latest = _service(request).models_in_use()
     return _page(request, who, "console/models.html", {"models": list(latest.items())})
 
 
@@ -247,8 +243,7 @@ def _kinds(request: Request, service: Tactful, notice: dict[str, Any]) -> list[d
     """Each kind of personal data the service holds: why, for how long, and who may read one
     person's (the scopes and the usable keys that hold them, as `services.inventory` says)."""
     t = _pages(request).translator(request)
-    with service.store.reading() as conn:
-        keys = usable_keys(conn, service.clock())
+    keys = service.keys.usable()
     purposes = notice["purposes"]
     event_words = {
         DataCategory.PURCHASE_HISTORY: t("Purchase history"),

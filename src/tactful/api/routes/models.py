@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tactful.api.deps import Service, require
 from tactful.domain.access import Scope
-from tactful.service import POPULARITY
 from tactful.storage.repository import ModelVersion
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
@@ -49,9 +48,7 @@ def _version(v: ModelVersion) -> dict[str, Any]:
     dependencies=[require(Scope.ANALYST)],
 )
 def get_models(service: Service) -> dict[str, Any]:
-    names = [POPULARITY, service.settings.personal_model]
-    with service.store.reading() as conn:
-        latest = {name: service.store.latest_model(conn, name) for name in names}
+    latest = service.models_in_use()
     return {
         "models": [
             {"name": name, "current": _version(v) if v is not None else None}
