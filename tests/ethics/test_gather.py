@@ -324,3 +324,15 @@ def test_weekly_counts_agree_with_each_persons_ledger(service: Tactful, history:
             assert p["granted"][week] + p["stale"][week] == expected.get((code, "granted"), 0)
             assert p["refused"][week] == expected.get((code, "refused"), 0)
     assert _purpose(report, "personalization.explicit")["granted"] == [33, 33, 33, 33]
+
+
+def test_a_page_gathers_only_the_sections_it_shows(
+    service: Tactful, report: dict[str, Any]
+) -> None:
+    some = service.ethics.gather(WEEKS, now=NOW, sections=("consent", "rights"))
+    assert some["consent"] == report["consent"]
+    assert some["rights"] == report["rights"]
+    for left_out in ("audit", "complaints", "guardrails", "recommenders"):
+        assert left_out not in some
+    with pytest.raises(InvalidInput, match="held_back"):
+        service.ethics.gather(WEEKS, now=NOW, sections=("consent", "held_back"))

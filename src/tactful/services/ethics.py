@@ -18,7 +18,7 @@ service's configuration.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -53,6 +53,9 @@ DEFAULT_WEEKS = 26
 Format = Literal["html", "json"]
 
 
+SECTIONS = ("audit", "consent", "rights", "complaints", "guardrails", "recommenders")
+
+
 class EthicsReports:
     """`gather` the figures (JSON-ready), `render` them as one printable page, or `make` a
     report for someone, which the audit log records."""
@@ -60,9 +63,18 @@ class EthicsReports:
     def __init__(self, service: Tactful) -> None:
         self.service = service
 
-    def gather(self, weeks: int = DEFAULT_WEEKS, now: datetime | None = None) -> dict[str, Any]:
+    def gather(
+        self,
+        weeks: int = DEFAULT_WEEKS,
+        now: datetime | None = None,
+        sections: Collection[str] = SECTIONS,
+    ) -> dict[str, Any]:
         """Every figure of the report for the `weeks` weeks up to `now` (default: the
-        service clock)."""
+        service clock); or only the `sections` a page shows (the guardrail figures read
+        every decision record of the period, which a page about consent need not pay)."""
+        unknown = set(sections) - set(SECTIONS)
+        if unknown:
+            raise InvalidInput(f"Unknown ethics report sections: {', '.join(sorted(unknown))}.")
         svc = self.service
         period = Period.of(weeks, now if now is not None else svc.clock())
         history = svc.notices.history()
@@ -77,21 +89,27 @@ class EthicsReports:
                 "period": period.as_dict(),
                 "controller": published.notice.controller.name,
                 "notice_version": published.notice.version,
-                "audit": audit_section(fairness_audits.latest(conn)),
-                "consent": consent_section(conn, period, purposes, history),
-                "rights": rights_section(
+            }
+            if "audit" in sections:
+                data["audit"] = audit_section(fairness_audits.latest(conn))
+            if "consent" in sections:
+                data["consent"] = consent_section(conn, period, purposes, history)
+            if "rights" in sections:
+                data["rights"] = rights_section(
                     period,
                     svc.settings.rights_request_days,
                     queries.rights_requests_open_within(conn, period.start, period.end),
-                ),
-                "complaints": complaints_section(
+                )
+            if "complaints" in sections:
+                data["complaints"] = complaints_section(
                     period,
                     svc.settings.complaint_days,
                     queries.complaints_open_within(conn, period.start, period.end),
-                ),
-                "guardrails": guardrails_section(conn, period),
-            }
-        data["recommenders"] = recommenders_section(svc)
+                )
+            if "guardrails" in sections:
+                data["guardrails"] = guardrails_section(conn, period)
+        if "recommenders" in sections:
+            data["recommenders"] = recommenders_section(svc)
         return data
 
     def render(self, data: Mapping[str, Any]) -> str:
