@@ -6,15 +6,18 @@ the audit log."""
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 from typing import Any
 
+from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tactful.api.app import create_app
 from tactful.service import Tactful
 from tactful.storage import tables as t
+from tactful.web.i18n import CATALOGUES, DOMAIN, gettext_for
 from tactful.web.render import Pages
 from tactful.web.sessions import CONSOLE_COOKIE, CONSOLE_PATH
 from tests.clock import Clock
@@ -63,6 +66,39 @@ def file_complaint(client: TestClient, subject_id: str, text: str = WORDS) -> st
     }
     made = ok(client.post("/v1/me/complaints", json=body, headers=person), 201)
     return str(made["complaint"]["complaint_id"])
+
+
+def drawn_texts(page: str) -> set[str]:
+    """Every text drawn in the page's plots (one `<text>` per line of a label)."""
+    found: set[str] = set()
+    for drawing in re.findall(r"<svg\b.*?</svg>", page, re.DOTALL):
+        found |= {unescape(x) for x in re.findall(r"<text\b[^>]*>([^<]*)</text>", drawing)}
+    return found
+
+
+def text_alternatives(page: str) -> list[str]:
+    return [unescape(x) for x in re.findall(r'<svg\b[^>]*aria-label="([^"]*)"', page)]
+
+
+def plot_messages_in_french() -> list[tuple[str, str]]:
+    """The plots' messages (`reports/plots.py`) that French writes differently, line by line."""
+    with (CATALOGUES / "fr" / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as source:
+        catalogue = read_po(source, locale="fr", domain=DOMAIN)
+    pairs = []
+    for message in catalogue:
+        if message.id and any(where == "reports/plots.py" for where, _ in message.locations):
+            for english, french in zip(
+                str(message.id).split("\n"), str(message.string).split("\n"), strict=True
+            ):
+                if english != french:
+                    pairs.append((english, french))
+    return pairs
+
+
+def as_pattern(message: str) -> re.Pattern[str]:
+    """A message id as a pattern matching it with any placeholder filled in."""
+    parts = re.split(r"%\(\w+\)s", message.replace("%%", "%"))
+    return re.compile(".*".join(re.escape(part) for part in parts))
 
 
 def reads(service: Tactful) -> list[tuple[str, str | None, dict[str, Any]]]:
@@ -257,7 +293,30 @@ def test_running_an_audit_shows_its_plots(
     assert run.audit_id in report.text
     assert "<svg" in report.text
     assert f"/console/audits/{run.audit_id}" in html(analyst.get("/console/audits"))
-    assert "<svg" in html(analyst.get(f"/console/audits/{run.audit_id}", params={"lang": "fr"}))
+
+    # The plots speak the page's language; each language is drawn and kept apart.
+    english = html(analyst.get(f"/console/audits/{run.audit_id}", params={"lang": "en"}))
+    french = html(analyst.get(f"/console/audits/{run.audit_id}", params={"lang": "fr"}))
+    fr = gettext_for("fr")
+    axis = "Items, least exposed first (cumulative %)"
+    assert axis in drawn_texts(english)
+    assert fr(axis) in drawn_texts(french)
+    assert fr(axis) != axis
+    drawn_in_french = drawn_texts(french)
+    for message, _ in plot_messages_in_french():
+        pattern = as_pattern(message)
+        left = [text for text in drawn_in_french if pattern.fullmatch(text)]
+        assert not left, f"English in a French plot: {left}"
+    again = html(analyst.get(f"/console/audits/{run.audit_id}", params={"lang": "en"}))
+    assert drawn_texts(again) == drawn_texts(english)
+    # Their text alternatives send the reader to the full report, which has the tables.
+    for page, report_words in ((english, "full report"), (french, "rapport complet")):
+        alternatives = text_alternatives(page)
+        assert alternatives
+        assert any(report_words in alt for alt in alternatives)
+        assert not any("table below" in alt or "see the table" in alt for alt in alternatives)
+    assert not any("ci-dessous" in alt for alt in text_alternatives(french))
+    assert any(alt.startswith("Courbe de Lorenz") for alt in text_alternatives(french))
 
     for bad in ("0", "366", "seven", "", "7.5", "-3"):
         refused = html(

@@ -9,6 +9,13 @@ small to judge in hatched grey and said so in their label, units on every axis. 
 not written on the bars: the table beside each plot has them, and a text with its backdrop
 costs more to lay out and draw than the bar it labels (a missing value is marked "n/a", so
 it does not read as zero).
+
+The functions the Console shows take `t`, a translator (`t("Gini %(gini)s", gini="0.42")`),
+and write every text through it as an English message id with named placeholders, numbers
+formatted before they are placed; the printable report passes none and gets `english`, the
+ids as written, so its pages stay the same bytes. Their `where` is the sentence telling a
+reader where the plotted numbers are: the report's own words ("in the table below") when
+not given, as only the report has those tables.
 """
 
 from __future__ import annotations
@@ -44,22 +51,46 @@ from tactful.reports.page import (
     svg,
 )
 
+Translate = Callable[..., str]
+
+
+def english(message: str, **values: object) -> str:
+    """The message as written, its placeholders filled: what the printable report shows."""
+    return message % values if values else message
+
+
+def _rate_titles(t: Translate) -> dict[str, str]:
+    return {
+        "eligible": t("Eligible\n(% of group)"),
+        "served": t("Served\n(% of group)"),
+        "converted": t("Converted\n(% of served)"),
+    }
+
+
+def _rate_words(t: Translate) -> dict[str, str]:
+    return {
+        "eligible": t("eligible rate (the share of the group made eligible)"),
+        "served": t("served rate (the share of the group served)"),
+        "converted": t("conversion rate (the share of those served who converted)"),
+    }
+
+
+def _rate_names(t: Translate) -> dict[str, str]:
+    return {"eligible": t("eligible"), "served": t("served"), "converted": t("converted")}
+
+
+def _kind(kind: str, t: Translate) -> str:
+    """A targeting segment's kind as a capitalised word (`fairness.data.Segment.kind`)."""
+    known = {"campaign": t("Campaign"), "category": t("Category"), "surface": t("Surface")}
+    return known.get(kind, kind.capitalize())
+
+
 MAX_BARS = 30  # rows a bar chart shows before keeping only the worst
 QUALITY_PLOTTED = (
     ("ndcg", "nDCG", OKABE_ITO["blue"]),
     ("hit_rate", "Hit rate", OKABE_ITO["orange"]),
 )
-RATE_TITLES = {
-    "eligible": "Eligible\n(% of group)",
-    "served": "Served\n(% of group)",
-    "converted": "Converted\n(% of served)",
-}
-RATE_WORDS = {
-    "eligible": "eligible rate (the share of the group made eligible)",
-    "served": "served rate (the share of the group served)",
-    "converted": "conversion rate (the share of those served who converted)",
-}
-TIMES = "\N{MULTIPLICATION SIGN}"
+RATE_TITLES = _rate_titles(english)
 _HATCH = "///"
 _SMALL_EDGE = "#6B6B6B"
 MUTED_TEXT = "#5F5F5F"  # text about groups too small to judge (MUTED is too light for text)
@@ -91,14 +122,27 @@ def _short(text: object, limit: int = 28) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
-def _listing(pairs: Sequence[tuple[str, str]], limit: int = 12) -> str:
+def _listing(
+    pairs: Sequence[tuple[str, str]],
+    limit: int = 12,
+    *,
+    t: Translate = english,
+    where: str | None = None,
+) -> str:
     shown = ", ".join(f"{name} {value}" for name, value in pairs[:limit])
     more = len(pairs) - limit
-    return shown + (f", and {more} more (see the table)" if more > 0 else "")
+    if more <= 0:
+        return shown
+    rest = (
+        t("and %(n)s more (see the table)", n=more)
+        if where is None
+        else t("and %(n)s more", n=more)
+    )
+    return f"{shown}, {rest}"
 
 
-def _fmt(value: float, digits: int = 3) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.{digits}f}"
+def _fmt(value: float, digits: int = 3, t: Translate = english) -> str:
+    return t("n/a") if math.isnan(value) else f"{value:.{digits}f}"
 
 
 def _height(rows: int, per_row: float, extra: float) -> float:
@@ -106,14 +150,19 @@ def _height(rows: int, per_row: float, extra: float) -> float:
 
 
 def _unseen(
-    ax: Axes, y: Sequence[float], values: Sequence[float], zero: str, colours: Sequence[str]
+    ax: Axes,
+    y: Sequence[float],
+    values: Sequence[float],
+    zero: str,
+    colours: Sequence[str],
+    t: Translate = english,
 ) -> None:
     """A word where a bar cannot be seen: "n/a" for a missing value (so it does not read
     as zero) and `zero` in the bar's colour for a zero, often the worst case of all (a
     group never served, a provider never shown)."""
     for row, value, colour in zip(y, values, colours, strict=True):
         if math.isnan(value):
-            ax.text(0, row, " n/a", va="center", ha="left", fontsize=9)
+            ax.text(0, row, " " + t("n/a"), va="center", ha="left", fontsize=9)
         elif value == 0:
             ax.text(0, row, f" {zero}", va="center", ha="left", fontsize=9, color=colour)
 
@@ -257,13 +306,32 @@ def _small_patch(label: str) -> Patch:
 # --- quality by group -------------------------------------------------------------------
 
 
+def _quality_words(t: Translate) -> dict[str, tuple[str, str]]:
+    """Each plotted quality metric's name, as a legend starts it and inside a sentence."""
+    return {"ndcg": ("nDCG", "nDCG"), "hit_rate": (t("Hit rate"), t("hit rate"))}
+
+
+def _floor_label(metric: str, threshold: float, floor: float, t: Translate) -> str:
+    values = {"threshold": f"{threshold:g}", "floor": f"{floor:.3f}"}
+    if metric == "ndcg":
+        return t("nDCG floor: %(threshold)s \N{MULTIPLICATION SIGN} best = %(floor)s", **values)
+    return t("Hit rate floor: %(threshold)s \N{MULTIPLICATION SIGN} best = %(floor)s", **values)
+
+
 def draw_quality(
-    attribute: str, breakdown: Mapping[str, Any], *, k: int, min_size: int, threshold: float | None
+    attribute: str,
+    breakdown: Mapping[str, Any],
+    *,
+    k: int,
+    min_size: int,
+    threshold: float | None,
+    t: Translate = english,
 ) -> Figure:
     """nDCG and hit rate per group of one attribute, as paired horizontal bars, with each
     metric's floor (threshold x best group) dashed."""
     groups: Mapping[str, Any] = breakdown.get("groups", {})
     gaps: Mapping[str, Any] = breakdown.get("gaps", {})
+    words = _quality_words(t)
     names = list(groups)
     n = len(names)
     fig = Figure(figsize=(FIGURE_WIDTH, _height(n, 0.5, 1.9)))
@@ -272,7 +340,8 @@ def draw_quality(
     bars: list[Any] = []
     floors: list[Any] = []
     top = 0.0
-    for j, (metric, label, colour) in enumerate(QUALITY_PLOTTED):
+    for j, (metric, _, colour) in enumerate(QUALITY_PLOTTED):
+        label = words[metric][0]
         values = np.array([_value(groups[g]["metrics"].get(metric)) for g in names])
         counts = [int(groups[g].get("counts", {}).get(metric, groups[g]["users"])) for g in names]
         small = np.array([c < min_size for c in counts], dtype=bool)
@@ -281,7 +350,8 @@ def draw_quality(
         _bars(ax, pos[~small], shown[~small], 0.38, facecolor=colour)
         _bars(ax, pos[small], shown[small], 0.38, **_SMALL_STYLE)
         bars.append(Patch(color=colour, label=f"{label}@{k}"))
-        _unseen(ax, list(pos), list(values), "0", [MUTED_TEXT if m else colour for m in small])
+        marks = [MUTED_TEXT if m else colour for m in small]
+        _unseen(ax, list(pos), list(values), "0", marks, t)
         top = max(top, float(np.nanmax(values, initial=0.0)))
         gap = gaps.get(metric)
         if threshold is not None and gap and is_number(gap.get("best")):
@@ -295,32 +365,40 @@ def draw_quality(
                     color=colour,
                     linestyle=line_style,
                     linewidth=1.8,
-                    label=f"{label} floor: {threshold:g} {TIMES} best = {floor:.3f}",
+                    label=_floor_label(metric, threshold, floor, t),
                 )
             )
     if any(int(groups[g]["users"]) < min_size for g in names):
-        bars.append(_small_patch(f"Too small to judge (< {min_size} people)"))
+        bars.append(_small_patch(t("Too small to judge (< %(n)s people)", n=min_size)))
     labels = []
     for g in names:
         users = int(groups[g]["users"])
-        note = ", too small" if users < min_size else ""
-        labels.append(f"{plain(_short(g))} (n={users:,}{note})")
+        label = (
+            t("%(group)s (n=%(n)s, too small)", group=plain(_short(g)), n=f"{users:,}")
+            if users < min_size
+            else t("%(group)s (n=%(n)s)", group=plain(_short(g)), n=f"{users:,}")
+        )
+        labels.append(label)
     _rows([ax], labels)
     ax.set_xlim(0, max(top * 1.08, 0.05))
-    ax.set_xlabel("Mean per person (scale 0 to 1)")
+    ax.set_xlabel(t("Mean per person (scale 0 to 1)"))
     ax.grid(axis="y", visible=False)
-    ratios = [
-        f"{label} {_fmt(_value(gaps[m].get('ratio')), 2)}"
-        for m, label, _ in QUALITY_PLOTTED
+    ratios = ", ".join(
+        f"{words[m][1]} {_fmt(_value(gaps[m].get('ratio')), 2, t)}"
+        for m, _, _ in QUALITY_PLOTTED
         if m in gaps
-    ]
-    floor_text = f" (floor {threshold:g})" if threshold is not None else ""
-    subtitle = (
-        f"worst/best group ratio{floor_text}: " + ", ".join(ratios).replace("Hit", "hit")
-        if ratios
-        else "no ratio: fewer than two groups large enough to judge"
     )
-    head = _title(fig, f"Quality by {plain(attribute)}\n{subtitle}")
+    if not ratios:
+        subtitle = t("no ratio: fewer than two groups large enough to judge")
+    elif threshold is None:
+        subtitle = t("worst/best group ratio: %(ratios)s", ratios=ratios)
+    else:
+        subtitle = t(
+            "worst/best group ratio (floor %(floor)s): %(ratios)s",
+            floor=f"{threshold:g}",
+            ratios=ratios,
+        )
+    head = _title(fig, t("Quality by %(attribute)s", attribute=plain(attribute)) + "\n" + subtitle)
     # Column-major legend: the bars in the first column, their floors in the second.
     bottom = _legend(fig, bars + floors, 2) + _X_AXIS
     _place(fig, left=_left(labels), top=head, bottom=bottom, right=0.25)
@@ -328,30 +406,43 @@ def draw_quality(
 
 
 def quality_chart(
-    attribute: str, breakdown: Mapping[str, Any], *, k: int, min_size: int, threshold: float | None
+    attribute: str,
+    breakdown: Mapping[str, Any],
+    *,
+    k: int,
+    min_size: int,
+    threshold: float | None,
+    t: Translate = english,
+    where: str | None = None,
 ) -> Chart | None:
     groups: Mapping[str, Any] = breakdown.get("groups", {})
     if not groups:
         return None
-    caption = (
-        f"nDCG@{k} and hit rate@{k} per {attribute} group (mean per person). Groups with "
-        f"fewer than {min_size} people are hatched grey and take no part in the ratio. "
-        "The values are in the table below."
+    caption = t(
+        "nDCG@%(k)s and hit rate@%(k)s per %(attribute)s group (mean per person). Groups "
+        "with fewer than %(n)s people are hatched grey and take no part in the ratio.",
+        k=k,
+        attribute=attribute,
+        n=min_size,
     )
+    caption += " " + (t("The values are in the table below.") if where is None else where)
     pairs = [
         (
             str(name),
-            "nDCG "
-            + _fmt(_value(g["metrics"].get("ndcg")))
-            + ", hit rate "
-            + _fmt(_value(g["metrics"].get("hit_rate"))),
+            t(
+                "nDCG %(ndcg)s, hit rate %(hit_rate)s",
+                ndcg=_fmt(_value(g["metrics"].get("ndcg")), t=t),
+                hit_rate=_fmt(_value(g["metrics"].get("hit_rate")), t=t),
+            ),
         )
         for name, g in groups.items()
     ]
     return _chart(
-        lambda: draw_quality(attribute, breakdown, k=k, min_size=min_size, threshold=threshold),
+        lambda: draw_quality(
+            attribute, breakdown, k=k, min_size=min_size, threshold=threshold, t=t
+        ),
         caption,
-        "Values: " + _listing(pairs, limit=8) + ".",
+        t("Values: %(values)s.", values=_listing(pairs, limit=8, t=t, where=where)),
     )
 
 
@@ -371,7 +462,11 @@ def _provider_rows(providers: Mapping[str, Any]) -> tuple[list[int], bool]:
 
 
 def draw_exposure(
-    providers: Mapping[str, Any], *, threshold: float | None, min_items: int = 1
+    providers: Mapping[str, Any],
+    *,
+    threshold: float | None,
+    min_items: int = 1,
+    t: Translate = english,
 ) -> Figure:
     """Per provider group: exposure share against catalog share (left) and their ratio with
     the floor dashed (right). Groups with fewer than `min_items` catalog items are not
@@ -395,26 +490,29 @@ def draw_exposure(
     _bars(right, y[~few], ratio[~few], 0.6, facecolor=list(colours[~few]))
     _bars(right, y[few], ratio[few], 0.6, **_SMALL_STYLE)
     marks = [MUTED_TEXT if f else c for f, c in zip(few, colours, strict=True)]
-    _unseen(right, list(y), list(ratio), "0", marks)
+    _unseen(right, list(y), list(ratio), "0", marks, t)
     handles: list[Any] = [
-        Patch(color=OKABE_ITO["blue"], label="Share of exposure"),
-        Patch(color=OKABE_ITO["orange"], label="Share of catalog"),
-        Patch(color=OKABE_ITO["green"], label="Ratio at or above the floor"),
+        Patch(color=OKABE_ITO["blue"], label=t("Share of exposure")),
+        Patch(color=OKABE_ITO["orange"], label=t("Share of catalog")),
+        Patch(color=OKABE_ITO["green"], label=t("Ratio at or above the floor")),
     ]
     if under.any():
-        handles.append(Patch(color=OKABE_ITO["vermillion"], label="Ratio under the floor"))
+        handles.append(Patch(color=OKABE_ITO["vermillion"], label=t("Ratio under the floor")))
     if few.any():
-        handles.append(_small_patch(f"Not judged: < {min_items} items"))
+        handles.append(_small_patch(t("Not judged: < %(n)s items", n=min_items)))
     if threshold is not None:
         right.axvline(threshold, color=THRESHOLD, linestyle="--", linewidth=1.4, zorder=3)
-        handles.append(_threshold_line(f"Floor: ratio {threshold:g}"))
+        handles.append(_threshold_line(t("Floor: ratio %(ratio)s", ratio=f"{threshold:g}")))
     right.axvline(1.0, color=THRESHOLD, linestyle=":", linewidth=1.2, zorder=3)
     handles.append(
-        Line2D([], [], color=THRESHOLD, linestyle=":", linewidth=1.2, label="Parity: ratio 1")
+        Line2D([], [], color=THRESHOLD, linestyle=":", linewidth=1.2, label=t("Parity: ratio 1"))
     )
     labels = [
-        plain(_short(name))
-        + (" (no items)" if not math.isfinite(r) else " (too few items)" if small else "")
+        t("%(group)s (no items)", group=plain(_short(name)))
+        if not math.isfinite(r)
+        else t("%(group)s (too few items)", group=plain(_short(name)))
+        if small
+        else plain(_short(name))
         for name, r, small in zip(names, ratio, few, strict=True)
     ]
     _rows([left, right], labels)
@@ -422,48 +520,69 @@ def draw_exposure(
     top = float(np.nanmax(np.concatenate([exposure, catalog, [1.0]])))
     left.set_xlim(0, top * 1.1)
     right.set_xlim(0, max(float(np.nanmax(np.append(ratio, 1.0))) * 1.1, 1.2))
-    left.set_xlabel("Share (%)")
-    right.set_xlabel("Exposure ÷ catalog share")
-    _axes_title(left, "Exposure and catalog share")
-    _axes_title(right, "Ratio")
+    left.set_xlabel(t("Share (%)"))
+    right.set_xlabel(t("Exposure ÷ catalog share"))
+    _axes_title(left, t("Exposure and catalog share"))
+    _axes_title(right, t("Ratio"))
     for ax in (left, right):
         ax.grid(axis="y", visible=False)
-    head = _title(fig, "Exposure by provider group") + _lines("Ratio", 11) + 0.1
+    head = _title(fig, t("Exposure by provider group")) + _lines("Ratio", 11) + 0.1
     bottom = _legend(fig, handles, 3) + _X_AXIS
     _place(fig, left=_left(labels), top=head, bottom=bottom, right=0.3, gap=0.3)
     return fig
 
 
 def exposure_chart(
-    providers: Mapping[str, Any], *, threshold: float | None, min_items: int = 1
+    providers: Mapping[str, Any],
+    *,
+    threshold: float | None,
+    min_items: int = 1,
+    t: Translate = english,
+    where: str | None = None,
 ) -> Chart | None:
     if not providers.get("names"):
         return None
     rows, cut = _provider_rows(providers)
-    caption = (
-        "Each provider group's share of the position-weighted exposure against its share of "
-        "the catalog, and their ratio (1 = seen in proportion to its size); the values are "
-        "in the table below."
-    )
-    if min_items > 1:
-        caption += f" Groups with fewer than {min_items} items are shown but not judged."
-    if cut:
-        caption += (
-            f" Only the {len(rows)} groups with the lowest ratio are drawn; all are in the table."
+    if where is None:
+        caption = t(
+            "Each provider group's share of the position-weighted exposure against its share "
+            "of the catalog, and their ratio (1 = seen in proportion to its size); the values "
+            "are in the table below."
         )
+    else:
+        caption = t(
+            "Each provider group's share of the position-weighted exposure against its share "
+            "of the catalog, and their ratio (1 = seen in proportion to its size)."
+        )
+    if min_items > 1:
+        caption += " " + t(
+            "Groups with fewer than %(n)s items are shown but not judged.", n=min_items
+        )
+    if cut and where is None:
+        caption += " " + t(
+            "Only the %(n)s groups with the lowest ratio are drawn; all are in the table.",
+            n=len(rows),
+        )
+    elif cut:
+        caption += " " + t("Only the %(n)s groups with the lowest ratio are drawn.", n=len(rows))
+    if where is not None:
+        caption += " " + where
     pairs = [
         (
             str(providers["names"][i]),
-            f"exposure {_fmt(_value(providers['exposure_share'][i]) * 100, 1)}%, catalog "
-            f"{_fmt(_value(providers['catalog_share'][i]) * 100, 1)}%, ratio "
-            f"{_fmt(_value(providers['ratio'][i]), 2)}",
+            t(
+                "exposure %(exposure)s%%, catalog %(catalog)s%%, ratio %(ratio)s",
+                exposure=_fmt(_value(providers["exposure_share"][i]) * 100, 1, t),
+                catalog=_fmt(_value(providers["catalog_share"][i]) * 100, 1, t),
+                ratio=_fmt(_value(providers["ratio"][i]), 2, t),
+            ),
         )
         for i in rows
     ]
     return _chart(
-        lambda: draw_exposure(providers, threshold=threshold, min_items=min_items),
+        lambda: draw_exposure(providers, threshold=threshold, min_items=min_items, t=t),
         caption,
-        "Values: " + _listing(pairs, limit=8) + ".",
+        t("Values: %(values)s.", values=_listing(pairs, limit=8, t=t, where=where)),
     )
 
 
@@ -530,20 +649,24 @@ def top_items_chart(
     )
 
 
-def draw_lorenz(lorenz: Mapping[str, Sequence[float]], *, gini: float | None) -> Figure:
+def draw_lorenz(
+    lorenz: Mapping[str, Sequence[float]], *, gini: float | None, t: Translate = english
+) -> Figure:
     """The Lorenz curve of item exposure (optional `exposure.lorenz` of the result)."""
     x = np.array([_value(v) for v in lorenz["items"]]) * 100
     y = np.array([_value(v) for v in lorenz["exposure"]]) * 100
     fig = Figure(figsize=(FIGURE_WIDTH * 0.7, FIGURE_WIDTH * 0.6))
     ax = fig.add_subplot()
-    ax.plot([0, 100], [0, 100], color=THRESHOLD, linestyle="--", linewidth=1.2, label="Equality")
-    ax.plot(x, y, color=OKABE_ITO["blue"], linewidth=2, label="Item exposure")
+    ax.plot([0, 100], [0, 100], color=THRESHOLD, linestyle="--", linewidth=1.2, label=t("Equality"))
+    ax.plot(x, y, color=OKABE_ITO["blue"], linewidth=2, label=t("Item exposure"))
     ax.fill_between(x, y, x, color=OKABE_ITO["sky"], alpha=0.3, linewidth=0)
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
-    ax.set_xlabel("Items, least exposed first (cumulative %)")
-    ax.set_ylabel("Exposure (cumulative %)")
-    title = f"Lorenz curve of item exposure\nGini {_fmt(_value(gini))}"
+    ax.set_xlabel(t("Items, least exposed first (cumulative %)"))
+    ax.set_ylabel(t("Exposure (cumulative %)"))
+    title = (
+        t("Lorenz curve of item exposure") + "\n" + t("Gini %(gini)s", gini=_fmt(_value(gini), t=t))
+    )
     _axes_title(ax, title)
     ax.legend(loc="upper left", frameon=False)
     # y tick labels ("100") and the y label beside them; the title over the axes.
@@ -552,21 +675,28 @@ def draw_lorenz(lorenz: Mapping[str, Sequence[float]], *, gini: float | None) ->
     return fig
 
 
-def lorenz_chart(lorenz: Mapping[str, Any], *, gini: float | None) -> Chart | None:
+def lorenz_chart(
+    lorenz: Mapping[str, Any], *, gini: float | None, t: Translate = english
+) -> Chart | None:
+    """The Lorenz curve with its Gini; its text alternative says how much the least exposed
+    half receives, so it points to no table."""
     items, shares = lorenz.get("items"), lorenz.get("exposure")
     if not items or not shares or len(items) != len(shares):
         return None
     half = int(np.searchsorted(np.asarray(items, dtype=np.float64), 0.5))
     held = _value(shares[min(half, len(shares) - 1)])
-    caption = (
+    caption = t(
         "Lorenz curve of item exposure: the share of all exposure the least exposed items "
-        "receive together; the further below the diagonal, the more unequal "
-        f"(Gini {_fmt(_value(gini))})."
+        "receive together; the further below the diagonal, the more unequal (Gini %(gini)s).",
+        gini=_fmt(_value(gini), t=t),
     )
     return _chart(
-        lambda: draw_lorenz(lorenz, gini=gini),
+        lambda: draw_lorenz(lorenz, gini=gini, t=t),
         caption,
-        f"The least exposed half of the items receives {_fmt(held * 100, 1)}% of the exposure.",
+        t(
+            "The least exposed half of the items receives %(share)s%% of the exposure.",
+            share=_fmt(held * 100, 1, t),
+        ),
     )
 
 
@@ -589,13 +719,16 @@ def targeting_rates(report: Mapping[str, Any]) -> tuple[str, ...]:
     return flagged or tuple(RATE_TITLES)
 
 
-def draw_targeting(kind: str, segment: str, report: Mapping[str, Any]) -> Figure:
+def draw_targeting(
+    kind: str, segment: str, report: Mapping[str, Any], *, t: Translate = english
+) -> Figure:
     """The rates with a flagged group (`targeting_rates`) per group of one attribute in one
     segment, each with its four-fifths line (threshold x the reference group's rate)."""
     groups: Mapping[str, Any] = report.get("groups", {})
     impact: Mapping[str, Any] = report.get("impact", {})
     threshold = _value(report.get("threshold"))
     rates = targeting_rates(report)
+    titles = _rate_titles(t)
     names = list(groups)
     n = len(names)
     fig = Figure(figsize=(FIGURE_WIDTH, _height(n, 0.4, 2.3)))
@@ -634,57 +767,98 @@ def draw_targeting(kind: str, segment: str, report: Mapping[str, Any]) -> Figure
             MUTED_TEXT if small[i] else OKABE_ITO["vermillion" if flagged[i] else "blue"]
             for i in range(n)
         ]
-        _unseen(ax, list(y), list(values), "0%", colours)
+        _unseen(ax, list(y), list(values), "0%", colours, t)
         ax.set_xlim(0, top * 1.1)
-        _axes_title(ax, RATE_TITLES[rate], 10)
+        _axes_title(ax, titles[rate], 10)
         ax.set_xlabel("%")
         ax.grid(axis="y", visible=False)
     labels = [plain(_short(g, 20)) for g in names]
     _rows(list(axes), labels)
-    handles: list[Any] = [Patch(color=OKABE_ITO["blue"], label="Group rate")]
+    handles: list[Any] = [Patch(color=OKABE_ITO["blue"], label=t("Group rate"))]
     if flagged_any:
-        handles.append(Patch(color=OKABE_ITO["vermillion"], label="Flagged: under the line"))
+        handles.append(Patch(color=OKABE_ITO["vermillion"], label=t("Flagged: under the line")))
     if small_any:
-        handles.append(_small_patch(f"Too small (< {report.get('min_group_size')})"))
-    handles.append(_threshold_line(f"{_fmt(threshold, 2)} {TIMES} the highest group's rate"))
-    attribute = plain(report.get("attribute", ""))
-    head = _title(fig, f"{plain(kind.capitalize())} “{plain(_short(segment, 40))}” by {attribute}")
-    head += _lines(RATE_TITLES["served"], 10) + 0.1
+        handles.append(_small_patch(t("Too small (< %(n)s)", n=report.get("min_group_size"))))
+    handles.append(
+        _threshold_line(
+            t(
+                "%(threshold)s \N{MULTIPLICATION SIGN} the highest group's rate",
+                threshold=_fmt(threshold, 2, t),
+            )
+        )
+    )
+    title = t(
+        "%(kind)s “%(segment)s” by %(attribute)s",
+        kind=plain(_kind(kind, t)),
+        segment=plain(_short(segment, 40)),
+        attribute=plain(report.get("attribute", "")),
+    )
+    head = _title(fig, title)
+    head += _lines(titles["served"], 10) + 0.1
     bottom = _legend(fig, handles, 2) + _X_AXIS
     _place(fig, left=_left(labels), top=head, bottom=bottom, right=0.2, gap=0.3)
     return fig
 
 
-def targeting_chart(kind: str, segment: str, report: Mapping[str, Any]) -> Chart | None:
+def targeting_chart(
+    kind: str,
+    segment: str,
+    report: Mapping[str, Any],
+    *,
+    t: Translate = english,
+    where: str | None = None,
+) -> Chart | None:
     groups: Mapping[str, Any] = report.get("groups", {})
     if not groups:
         return None
-    attribute = str(report.get("attribute", ""))
     threshold = _value(report.get("threshold"))
     drawn = targeting_rates(report)
-    words = [RATE_WORDS[rate] for rate in drawn]
-    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-    caption = (
-        f"{kind.capitalize()} “{segment}”, by {attribute}: each group's {listed}. "
-        f"The dashed line is {_fmt(threshold, 2)} {TIMES} the highest rate among groups "
-        "large enough to judge (0.80: the four-fifths rule); a group left of it is flagged."
+    words = [_rate_words(t)[rate] for rate in drawn]
+    listed = (
+        words[0]
+        if len(words) == 1
+        else t("%(first)s and %(last)s", first=", ".join(words[:-1]), last=words[-1])
+    )
+    caption = t(
+        "%(kind)s “%(segment)s”, by %(attribute)s: each group's %(rates)s.",
+        kind=_kind(kind, t),
+        segment=segment,
+        attribute=str(report.get("attribute", "")),
+        rates=listed,
+    )
+    caption += " " + t(
+        "The dashed line is %(threshold)s \N{MULTIPLICATION SIGN} the highest rate among "
+        "groups large enough to judge (0.80: the four-fifths rule); a group left of it is "
+        "flagged.",
+        threshold=_fmt(threshold, 2, t),
     )
     if len(drawn) < len(RATE_TITLES):
-        caption += " Only the rates with a flagged group are drawn."
-    caption += " Every rate of every group is in the tables below."
+        caption += " " + t("Only the rates with a flagged group are drawn.")
+    caption += " " + (
+        t("Every rate of every group is in the tables below.") if where is None else where
+    )
     impact: Mapping[str, Any] = report.get("impact", {})
+    rate_names = _rate_names(t)
     pairs = []
     for name in groups:
         rates = []
         for rate in RATE_TITLES:
             entry = impact.get(rate, {}).get("groups", {}).get(name, {})
-            flag = " flagged" if entry.get("flagged") else ""
-            rates.append(f"{rate} {_fmt(_value(entry.get('rate')) * 100, 0)}%{flag}")
+            shown = {
+                "rate": rate_names[rate],
+                "percent": _fmt(_value(entry.get("rate")) * 100, 0, t),
+            }
+            flagged = entry.get("flagged")
+            rates.append(
+                t("%(rate)s %(percent)s%% flagged", **shown)
+                if flagged
+                else t("%(rate)s %(percent)s%%", **shown)
+            )
         pairs.append((str(name), ", ".join(rates)))
     return _chart(
-        lambda: draw_targeting(kind, segment, report),
+        lambda: draw_targeting(kind, segment, report, t=t),
         caption,
-        "Values: " + _listing(pairs, limit=8) + ".",
+        t("Values: %(values)s.", values=_listing(pairs, limit=8, t=t, where=where)),
     )
 
 

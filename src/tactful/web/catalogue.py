@@ -27,6 +27,8 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "t": None}
 METHODS = [
     ("templates/web/**.html", "jinja2"),
     ("web/**.py", "python"),
+    # The report's plots, as the Console draws them in the reader's language.
+    ("reports/plots.py", "python"),
 ]
 OPTIONS = {
     "templates/web/**.html": {

@@ -3,8 +3,9 @@ figures with its main plots inline, its full report, and acknowledging its alert
 
 As `/v1/fairness-audits`: reading and running take the `analyst` scope (audits hold
 aggregates only), acknowledging takes `privacy-officer`. The plots are the report's own
-(`tactful.reports.plots`), drawn as inline SVG with a text alternative; the page shows the
-few that say most at a glance and links to the full printable report for the rest.
+(`tactful.reports.plots`), drawn as inline SVG with a text alternative, every text of them in
+the reader's language; the page shows the few that say most at a glance and links to the full
+printable report for the rest, where the tables of their numbers are.
 """
 
 from __future__ import annotations
@@ -52,22 +53,24 @@ class Plot:
 
 
 class _Plots:
-    """The plots of the last runs shown: a run never changes, and drawing takes a second."""
+    """The plots of the last runs shown, per language: a run never changes, and drawing
+    takes a second."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._kept: OrderedDict[str, list[Plot]] = OrderedDict()
+        self._kept: OrderedDict[tuple[str, str], list[Plot]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def of(self, run: AuditRun) -> list[Plot]:
+    def of(self, run: AuditRun, locale: str, t: Callable[..., str]) -> list[Plot]:
+        key = (run.audit_id, locale)
         with self._lock:
-            kept = self._kept.get(run.audit_id)
+            kept = self._kept.get(key)
             if kept is not None:
-                self._kept.move_to_end(run.audit_id)
+                self._kept.move_to_end(key)
                 return kept
-        drawn = audit_plots(run.result)
+        drawn = audit_plots(run.result, t)
         with self._lock:
-            self._kept[run.audit_id] = drawn
+            self._kept[key] = drawn
             while len(self._kept) > self._size:
                 self._kept.popitem(last=False)
         return drawn
@@ -85,11 +88,13 @@ def _section(result: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def audit_plots(result: Mapping[str, Any]) -> list[Plot]:
-    """The plots a run's page shows: item exposure (Lorenz curve), provider exposure, quality
-    per group where it was measured, and the worst flagged targeting pairs."""
+def audit_plots(result: Mapping[str, Any], t: Callable[..., str]) -> list[Plot]:
+    """The plots a run's page shows, written with `t`: item exposure (Lorenz curve), provider
+    exposure, quality per group where it was measured, and the worst flagged targeting
+    pairs. Their text alternatives send the reader to the full report for the numbers."""
     from tactful.reports import plots
 
+    where = t("The full report has every value in tables.")
     policy = _section(result, "policy")
     measure, limits = _section(policy, "measure"), _section(policy, "thresholds")
     exposure = _section(result, "exposure")
@@ -97,7 +102,7 @@ def audit_plots(result: Mapping[str, Any]) -> list[Plot]:
     drawn: list[tuple[str, Mapping[str, str], Chart | None]] = []
     lorenz = exposure.get("lorenz")
     if isinstance(lorenz, Mapping):
-        drawn.append(("lorenz", {}, plots.lorenz_chart(lorenz, gini=gini)))
+        drawn.append(("lorenz", {}, plots.lorenz_chart(lorenz, gini=gini, t=t)))
     providers = _section(exposure, "providers")
     drawn.append(
         (
@@ -107,6 +112,8 @@ def audit_plots(result: Mapping[str, Any]) -> list[Plot]:
                 providers,
                 threshold=_number(limits.get("provider_exposure_ratio")),
                 min_items=int(_number(measure.get("min_provider_items")) or 1),
+                t=t,
+                where=where,
             ),
         )
     )
@@ -120,11 +127,14 @@ def audit_plots(result: Mapping[str, Any]) -> list[Plot]:
                 k=k,
                 min_size=min_size,
                 threshold=_number(limits.get("quality_ratio")),
+                t=t,
+                where=where,
             )
             drawn.append(("quality", {"attribute": str(attribute)}, chart))
     for kind, segment, report in _flagged(result)[:TARGETING_SHOWN]:
         about = {"segment": segment, "attribute": str(report.get("attribute", ""))}
-        drawn.append((f"targeting-{kind}", about, plots.targeting_chart(kind, segment, report)))
+        chart = plots.targeting_chart(kind, segment, report, t=t, where=where)
+        drawn.append((f"targeting-{kind}", about, chart))
     return [Plot(kind, about, chart) for kind, about, chart in drawn if chart is not None]
 
 
@@ -170,9 +180,13 @@ def _service(request: Request) -> Tactful:
     return found
 
 
-def _t(request: Request) -> Callable[..., str]:
+def _pages(request: Request) -> Pages:
     pages: Pages = request.app.state.pages
-    translate: Callable[..., str] = pages.translator(request)
+    return pages
+
+
+def _t(request: Request) -> Callable[..., str]:
+    translate: Callable[..., str] = _pages(request).translator(request)
     return translate
 
 
@@ -274,7 +288,7 @@ def _audit(
             },
             "crossed": [c for c in checks if c.get("crossed")],
             "passed": [c for c in checks if not c.get("crossed")],
-            "plots": _PLOTS.of(run),
+            "plots": _PLOTS.of(run, _pages(request).locale(request), _t(request)),
             "may_acknowledge": who.allows(Scope.PRIVACY_OFFICER),
             "note_error": error,
             "note": note,
