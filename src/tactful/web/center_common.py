@@ -14,9 +14,10 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from tactful.service import Tactful
+from tactful.web.app_state import pages_of as pages_of
+from tactful.web.app_state import service_of as service_of
+from tactful.web.app_state import translator_of as translator_of
 from tactful.web.center_session import Person, person
-from tactful.web.render import Pages
-from tactful.web.texts import Translate
 
 Who = Annotated[Person, Depends(person)]
 # The CSRF field of the consent forms (choices, level, feedback).
@@ -26,22 +27,6 @@ Text = Annotated[str, Form()]
 
 # `done` codes whose change wrote a consent receipt.
 WITH_RECEIPT = frozenset({"saved", "withdrawn", "level_off", "level_basic", "level_full"})
-
-
-def pages_of(request: Request) -> Pages:
-    pages: Pages = request.app.state.pages
-    return pages
-
-
-def translator_of(request: Request) -> Translate:
-    """`t("...")` in the reader's language, for the texts written in Python."""
-    t: Translate = pages_of(request).translator(request)
-    return t
-
-
-def service_of(request: Request) -> Tactful:
-    service: Tactful = request.app.state.tactful
-    return service
 
 
 def see(url: str) -> RedirectResponse:

@@ -205,9 +205,13 @@ def _known_sentences(t: Translate) -> dict[str, str]:
 
 
 # -- downloads ------------------------------------------------------------------------------
-def _day(export: Mapping[str, Any]) -> str:
-    moment = datetime.fromisoformat(export["generated_at"]).astimezone(UTC)
-    return moment.strftime("%Y%m%d")
+def _attachment(export: Mapping[str, Any], suffix: str) -> dict[str, str]:
+    """A download's headers: a file named by the day it was made, never kept in a cache."""
+    day = datetime.fromisoformat(export["generated_at"]).astimezone(UTC).strftime("%Y%m%d")
+    return {
+        "Content-Disposition": f'attachment; filename="tactful-export-{day}.{suffix}"',
+        "Cache-Control": "no-store",
+    }
 
 
 @router.get("/export.json")
@@ -216,10 +220,7 @@ def export_json(request: Request, who: Who) -> Response:
     export = export_subject(service_of(request), who.subject_id, format="json", via="consumer")
     return JSONResponse(
         jsonable_encoder(export),
-        headers={
-            "Content-Disposition": f'attachment; filename="tactful-export-{_day(export)}.json"',
-            "Cache-Control": "no-store",
-        },
+        headers=_attachment(export, "json"),
     )
 
 
@@ -229,8 +230,5 @@ def export_html(request: Request, who: Who) -> Response:
     export = export_subject(service_of(request), who.subject_id, format="html", via="consumer")
     return HTMLResponse(
         render_export_html(export),
-        headers={
-            "Content-Disposition": f'attachment; filename="tactful-export-{_day(export)}.html"',
-            "Cache-Control": "no-store",
-        },
+        headers=_attachment(export, "html"),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tactful.domain.access import Scope
@@ -21,6 +21,7 @@ from tactful.errors import Forbidden, Unauthorized
 from tactful.service import Tactful
 from tactful.services.access import readers
 from tactful.services.ethics import MAX_WEEKS
+from tactful.web.console_common import Who, pages_of, service_of, show, translator_of
 from tactful.web.console_figures import (
     check_words,
     consent_plot,
@@ -28,8 +29,7 @@ from tactful.web.console_figures import (
     held_back_words,
     words,
 )
-from tactful.web.console_session import Staff, check_form, console_context, staff
-from tactful.web.render import Pages
+from tactful.web.console_session import check_form
 from tactful.web.sessions import CONSOLE_COOKIE, CONSOLE_HOURS, CONSOLE_PATH, same_origin
 
 router = APIRouter(prefix=CONSOLE_PATH, include_in_schema=False)
@@ -39,42 +39,20 @@ OVERVIEW_WEEKS = 12
 GUARDRAIL_WEEKS = 4
 # An operator key is 59 characters; anything much longer is not one.
 MAX_KEY_LENGTH = 512
-Who = Annotated[Staff, Depends(staff)]
-
-
-def _pages(request: Request) -> Pages:
-    pages: Pages = request.app.state.pages
-    return pages
-
-
-def _service(request: Request) -> Tactful:
-    service: Tactful = request.app.state.tactful
-    return service
-
-
-def _page(
-    request: Request,
-    who: Staff,
-    template: str,
-    context: dict[str, Any],
-    status: int = 200,
-) -> HTMLResponse:
-    full = {"notices": [], **console_context(request, who), **context}
-    return _pages(request).render(request, template, full, status=status, session=who.session)
 
 
 # -- signing in and out ------------------------------------------------------------------------
 def _login_page(
     request: Request, error: str | None = None, status: int = 200, notices: list[str] | None = None
 ) -> HTMLResponse:
-    return _pages(request).render(
+    return pages_of(request).render(
         request, "console/login.html", {"error": error, "notices": notices or []}, status=status
     )
 
 
 @router.get("/login")
 def login_form(request: Request, done: str | None = None) -> HTMLResponse:
-    t = _pages(request).translator(request)
+    t = translator_of(request)
     notices = [t("You have signed out.")] if done == "signed_out" else []
     return _login_page(request, notices=notices)
 
@@ -87,8 +65,8 @@ def login(
     """Exchange an API key for a signed session cookie; a wrong key gets the form again."""
     if not same_origin(request.headers.get("origin"), str(request.base_url)):
         raise Forbidden("This form was sent from another site; nobody was signed in.")
-    service = _service(request)
-    t = _pages(request).translator(request)
+    service = service_of(request)
+    t = translator_of(request)
     try:
         principal = service.keys.authenticate(api_key.strip())
     except Unauthorized:
@@ -97,7 +75,7 @@ def login(
             "not been revoked or expired."
         )
         return _login_page(request, error, status=401)
-    cookie = _pages(request).signer.console_cookie(
+    cookie = pages_of(request).signer.console_cookie(
         principal.key_id, service.keys.fingerprint(principal)
     )
     response = RedirectResponse(CONSOLE_PATH, status_code=303)
@@ -135,7 +113,7 @@ def _weeks(request: Request, text: str | None, default: int) -> tuple[int, str |
     value = text.strip()
     if len(value) <= 4 and value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_WEEKS:
         return int(value), None
-    t = _pages(request).translator(request)
+    t = translator_of(request)
     return default, t("Enter a whole number of weeks from 1 to %(most)s.", most=MAX_WEEKS)
 
 
@@ -146,7 +124,7 @@ def _weeks_form(weeks: int, text: str | None, error: str | None) -> dict[str, An
 
 # -- the overview ------------------------------------------------------------------------------
 def _scope_uses(request: Request) -> dict[str, str]:
-    t = _pages(request).translator(request)
+    t = translator_of(request)
     return {
         Scope.INGEST: t("Sending items, people, activity and their choices to the API."),
         Scope.RECOMMEND: t("Asking the API for recommendations and message decisions."),
@@ -170,11 +148,11 @@ def overview(request: Request, who: Who, weeks: str | None = None) -> HTMLRespon
         **_weeks_form(OVERVIEW_WEEKS, None, None),
     }
     if not (analyst or officer):
-        return _page(request, who, "console/overview.html", context)
+        return show(request, who, "console/overview.html", context)
     # Only the consent plot reads the weeks: a key that cannot see it is not told off for them.
     chosen, error = _weeks(request, weeks, OVERVIEW_WEEKS) if analyst else (OVERVIEW_WEEKS, None)
     context |= _weeks_form(chosen, weeks, error)
-    service = _service(request)
+    service = service_of(request)
     data = service.ethics.gather(chosen)
     kinds = data["rights"]["kinds"]
     context["cases"] = {
@@ -184,7 +162,7 @@ def overview(request: Request, who: Who, weeks: str | None = None) -> HTMLRespon
         "complaints_overdue": data["complaints"]["overdue"],
     }
     if analyst:
-        pages = _pages(request)
+        pages = pages_of(request)
         context["alerts"] = [
             run.summary() | {"crossed_count": len(run.crossed)} for run in service.fairness.alerts()
         ]
@@ -197,7 +175,7 @@ def overview(request: Request, who: Who, weeks: str | None = None) -> HTMLRespon
             )
         )
         context["consent_tables"] = [] if error else consent_tables(data["consent"], data["period"])
-    return _page(request, who, "console/overview.html", context, status=422 if error else 200)
+    return show(request, who, "console/overview.html", context, status=422 if error else 200)
 
 
 # -- models ------------------------------------------------------------------------------------
@@ -206,8 +184,8 @@ def models(request: Request, who: Who) -> HTMLResponse:
     """The model versions in use and what they were trained on (counts only), as
     `GET /v1/models`."""
     who.require(Scope.ANALYST)
-    latest = _service(request).models_in_use()
-    return _page(request, who, "console/models.html", {"models": list(latest.items())})
+    latest = service_of(request).models_in_use()
+    return show(request, who, "console/models.html", {"models": list(latest.items())})
 
 
 # -- guardrails --------------------------------------------------------------------------------
@@ -218,9 +196,9 @@ def guardrails(request: Request, who: Who, weeks: str | None = None) -> HTMLResp
     chosen, error = _weeks(request, weeks, GUARDRAIL_WEEKS)
     context: dict[str, Any] = _weeks_form(chosen, weeks, error)
     if error:
-        return _page(request, who, "console/guardrails.html", context, status=422)
-    data = _service(request).ethics.gather(chosen)
-    t = _pages(request).translator(request)
+        return show(request, who, "console/guardrails.html", context, status=422)
+    data = service_of(request).ethics.gather(chosen)
+    t = translator_of(request)
     reasons, checks = held_back_words(t), check_words(t)
     g = data["guardrails"]
     held = [h | {"words": words(h["reason"], reasons)} for h in g["decisions"]["held_back"]]
@@ -235,14 +213,14 @@ def guardrails(request: Request, who: Who, weeks: str | None = None) -> HTMLResp
         "check_channels": channels,
         "protections": g["protections"],
     }
-    return _page(request, who, "console/guardrails.html", context)
+    return show(request, who, "console/guardrails.html", context)
 
 
 # -- the data inventory and the main parameters ------------------------------------------------
 def _kinds(request: Request, service: Tactful, notice: dict[str, Any]) -> list[dict[str, Any]]:
     """Each kind of personal data the service holds: why, for how long, and who may read one
     person's (the scopes and the usable keys that hold them, as `services.inventory` says)."""
-    t = _pages(request).translator(request)
+    t = translator_of(request)
     keys = service.keys.usable()
     purposes = notice["purposes"]
     event_words = {
@@ -297,11 +275,11 @@ def _kinds(request: Request, service: Tactful, notice: dict[str, Any]) -> list[d
 def data(request: Request, who: Who) -> HTMLResponse:
     """The data inventory of the service and the recommenders' main parameters."""
     who.require(Scope.ANALYST)
-    service = _service(request)
+    service = service_of(request)
     notice = service.notice()
     context = {
         "notice": notice,
         "kinds": _kinds(request, service, notice),
         "parameters": service.main_parameters(),
     }
-    return _page(request, who, "console/data.html", context)
+    return show(request, who, "console/data.html", context)

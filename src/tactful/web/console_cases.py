@@ -11,10 +11,10 @@ to the audit log as the signed-in key's, as `GET /v1/complaints/{id}` does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from tactful.audit.context import current_actor
@@ -28,45 +28,16 @@ from tactful.domain.complaints import (
     clean_text,
 )
 from tactful.errors import InvalidInput
-from tactful.service import Tactful
 from tactful.services.erasure import COMPLETED, RECEIVED, RETRAINING, ROWS_ERASED
 from tactful.services.ethics_sections import RIGHTS_KINDS
 from tactful.web import console_audits
-from tactful.web.console_session import Staff, check_form, console_context, staff
-from tactful.web.render import Pages
+from tactful.web.console_common import FormText, Who, service_of, show, translator_of
+from tactful.web.console_session import Staff, check_form
 from tactful.web.sessions import CONSOLE_PATH
 
 cases = APIRouter(include_in_schema=False)
-Who = Annotated[Staff, Depends(staff)]
-FormText = Annotated[str, Form()]
 PAGE = 50
 REQUEST_STATUSES = (RECEIVED, ROWS_ERASED, RETRAINING, COMPLETED)
-
-
-def show(
-    request: Request,
-    who: Staff,
-    template: str,
-    context: dict[str, Any],
-    *,
-    notices: list[str] | None = None,
-    status: int = 200,
-) -> HTMLResponse:
-    """A Console page: the layout's context, the page's, and its forms' CSRF token."""
-    pages: Pages = request.app.state.pages
-    view = {**console_context(request, who), "notices": notices or [], **context}
-    return pages.render(request, template, view, status=status, session=who.session)
-
-
-def service_of(request: Request) -> Tactful:
-    found: Tactful = request.app.state.tactful
-    return found
-
-
-def words(request: Request) -> Callable[..., str]:
-    pages: Pages = request.app.state.pages
-    translate: Callable[..., str] = pages.translator(request)
-    return translate
 
 
 # -- rights requests -------------------------------------------------------------------------
@@ -133,7 +104,7 @@ def requests_page(
             "filters": filters,
             "statuses": REQUEST_STATUSES,
             "kinds": RIGHTS_KINDS,
-            "labels": request_labels(words(request)),
+            "labels": request_labels(translator_of(request)),
             "older": None if following is None else _link("/requests", filters, before=following),
             "paged": before is not None,
         },
@@ -151,7 +122,7 @@ def request_page(request: Request, who: Who, request_id: str) -> HTMLResponse:
         # What its steps did: counts and names, never a value about the person.
         {
             "r": found,
-            "labels": request_labels(words(request)),
+            "labels": request_labels(translator_of(request)),
             "done": sorted(found["detail"].items()),
         },
     )
@@ -208,7 +179,7 @@ def complaints_page(
             "complaints": found["complaints"],
             "filters": filters,
             "statuses": list(Status),
-            "labels": complaint_labels(words(request)),
+            "labels": complaint_labels(translator_of(request)),
             "later": None if following is None else _link("/complaints", filters, after=following),
             "paged": after is not None,
             "max_owner": MAX_OWNER,
@@ -221,7 +192,7 @@ def complaint_page(
     request: Request, who: Who, complaint_id: str, done: str | None = None
 ) -> HTMLResponse:
     who.require(Scope.PRIVACY_OFFICER)
-    t = words(request)
+    t = translator_of(request)
     notices = {
         "assigned": t("The complaint is assigned and in review."),
         "resolved": t("The complaint is resolved; the person can read your answer."),
@@ -255,7 +226,7 @@ def _complaint(
         "console/complaint.html",
         {
             "c": found,
-            "labels": complaint_labels(words(request)),
+            "labels": complaint_labels(translator_of(request)),
             "errors": errors or {},
             "values": values or {},
             "max_owner": MAX_OWNER,
@@ -280,7 +251,7 @@ def assign(
     who.require(Scope.PRIVACY_OFFICER)
     name = clean_line(owner)
     if len(name) > MAX_OWNER:
-        t = words(request)
+        t = translator_of(request)
         problem = t("A name of at most %(n)s characters, please.", n=MAX_OWNER)
         return _complaint(
             request, who, complaint_id, errors={"owner": problem}, values={"owner": owner}
@@ -326,7 +297,7 @@ def reject(
 
 def _answer_problem(request: Request, text: str) -> str | None:
     """Why an answer the person would read cannot be sent, or None when it can."""
-    t = words(request)
+    t = translator_of(request)
     cleaned = clean_text(text)
     if not cleaned:
         return t("Write what the person will read; nothing was changed.")

@@ -80,6 +80,16 @@ def _values(args: object) -> dict[str, str] | None:
     return {str(k): v for k, v in args.items()}
 
 
+def _coded_template(
+    templates: Mapping[str, str], code: object, args: object
+) -> tuple[str, dict[str, str]] | None:
+    """The template a recorded code stands for and the values recorded with it; None when
+    the code is unknown or the values are not text (the English is then shown as written)."""
+    template = templates.get(code) if isinstance(code, str) else None
+    values = _values(args)
+    return None if template is None or values is None else (template, values)
+
+
 class Localizer:
     """`domain` in every template: `domain.reason(item.explanation)` and the like.
 
@@ -96,10 +106,10 @@ class Localizer:
         """An explanation's reason (a recorded item's `explanation` or a `why` item)."""
         written = str(explanation.get("reason", ""))
         code = explanation.get("reason_code")
-        template = REASONS.get(code) if isinstance(code, str) else None
-        args = _values(explanation.get("reason_args"))
-        if template is None or args is None:
+        found = _coded_template(REASONS, code, explanation.get("reason_args"))
+        if found is None:
             return written
+        template, args = found
         if code == "overall":
             return self._overall(template, args.get("signals"), written)
         return self._coded(template, args, written)
@@ -130,12 +140,8 @@ class Localizer:
     def control(self, control: Mapping[str, Any]) -> str:
         """A "why" control's label."""
         label = str(control.get("label", ""))
-        code = control.get("code")
-        template = CONTROLS.get(code) if isinstance(code, str) else None
-        args = _values(control.get("args"))
-        if template is None or args is None:
-            return label
-        return self._coded(template, args, label)
+        found = _coded_template(CONTROLS, control.get("code"), control.get("args"))
+        return label if found is None else self._coded(*found, label)
 
     # -- recorded as English sentences only -----------------------------------------------
     def level_reason(self, reason: str) -> str:

@@ -6,28 +6,22 @@ from __future__ import annotations
 from tactful.web.texts._match import N_, Part, Sentence, sentences
 
 _LIMITS = Part(
-    tuple(
-        Sentence(text)
-        for text in (
-            # Translators: ends an audit check, e.g. "...; below the floor of 0.80."
-            N_("below the floor of %(threshold)s"),
-            N_("above the ceiling of %(threshold)s"),
-            N_("the floor is %(threshold)s"),
-            N_("the ceiling is %(threshold)s"),
-        )
+    sentences(
+        # Translators: ends an audit check, e.g. "...; below the floor of 0.80."
+        N_("below the floor of %(threshold)s"),
+        N_("above the ceiling of %(threshold)s"),
+        N_("the floor is %(threshold)s"),
+        N_("the ceiling is %(threshold)s"),
     )
 )
 _METRICS = Part(
-    tuple(
-        Sentence(text)
-        for text in (
-            N_("nDCG@%(k)s"),
-            N_("precision@%(k)s"),
-            N_("recall@%(k)s"),
-            N_("MAP@%(k)s"),
-            N_("MRR@%(k)s"),
-            N_("hit rate@%(k)s"),
-        )
+    sentences(
+        N_("nDCG@%(k)s"),
+        N_("precision@%(k)s"),
+        N_("recall@%(k)s"),
+        N_("MAP@%(k)s"),
+        N_("MRR@%(k)s"),
+        N_("hit rate@%(k)s"),
     ),
     verbatim=True,
 )

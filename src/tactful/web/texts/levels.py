@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from tactful.web.texts._match import N_, Sentence
+from tactful.web.texts._match import N_, Sentence, sentences
 
 # Level reasons (consent/levels.py derive_level).
-LEVEL_REASONS: tuple[Sentence, ...] = tuple(
-    Sentence(text)
-    for text in (
-        N_("Personalization is off because this person is a minor; minors are never profiled."),
-        N_("No choice has been recorded, so personalization is off by default."),
-        N_("Personalization is off because consent to it is not given."),
-        N_("Full personalization: purchases, ratings, browsing and searches may be used."),
-        N_("Basic personalization: only purchases and ratings may be used."),
-    )
+LEVEL_REASONS: tuple[Sentence, ...] = sentences(
+    N_("Personalization is off because this person is a minor; minors are never profiled."),
+    N_("No choice has been recorded, so personalization is off by default."),
+    N_("Personalization is off because consent to it is not given."),
+    N_("Full personalization: purchases, ratings, browsing and searches may be used."),
+    N_("Basic personalization: only purchases and ratings may be used."),
 )

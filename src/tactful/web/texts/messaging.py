@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from tactful.web.texts._match import N_, Part, Sentence, sentences
 
+# Translators: joins the sentences of one detail (French: a no-break space before ;).
+_DETAIL_JOIN = N_("; ")
 _CAPS = Part(
     sentences(
         N_("%(count)s of %(limit)s messages over all channels in the last 24 hours"),
@@ -15,8 +17,7 @@ _CAPS = Part(
         N_("all messages are switched off by the policy (the overall cap is 0)"),
         N_("this channel is switched off by the policy (its cap is 0)"),
     ),
-    # Translators: joins the sentences of one detail (French: a no-break space before ;).
-    separator=N_("; "),
+    separator=_DETAIL_JOIN,
 )
 _SENT_THIS_WEEK = Part(
     sentences(
@@ -27,8 +28,7 @@ _SENT_THIS_WEEK = Part(
         N_("%(n)s %(channel)s message sent in the last 7 days"),
         N_("%(n)s %(channel)s messages sent in the last 7 days"),
     ),
-    # Translators: joins the sentences of one detail (French: a no-break space before ;).
-    separator=N_("; "),
+    separator=_DETAIL_JOIN,
 )
 _ZONE = Part(
     sentences(
