@@ -37,7 +37,7 @@ from tactful.web.center_common import (
 from tactful.web.center_purposes import what_it_changes
 from tactful.web.center_session import center_context, person
 from tactful.web.render import remember_language
-from tactful.web.sessions import CENTER_COOKIE, CENTER_PATH, SessionExpired
+from tactful.web.sessions import CENTER_COOKIE, CENTER_PATH, SessionExpired, keep_session
 
 router = APIRouter(prefix=CENTER_PATH, include_in_schema=False)
 
@@ -68,15 +68,8 @@ def _open(request: Request, token: str) -> Response:
             "This Privacy Center link is not valid or has expired; open it again from your account."
         ) from exc
     response = see(CENTER_PATH)
-    response.set_cookie(
-        CENTER_COOKIE,
-        token,
-        max_age=_seconds_left(token, service.clock().timestamp()),
-        path=CENTER_PATH,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    seconds = _seconds_left(token, service.clock().timestamp())
+    keep_session(request, response, CENTER_COOKIE, token, CENTER_PATH, seconds)
     remember_language(request, response)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 
 from tactful.web.center_common import Text, Who, pages_of, see, service_of, translator_of
 from tactful.web.center_session import center_context, check_form
-from tactful.web.sessions import CENTER_COOKIE, CENTER_PATH
+from tactful.web.sessions import CENTER_COOKIE, CENTER_PATH, end_session
 
 router = APIRouter(prefix=CENTER_PATH, include_in_schema=False)
 
@@ -46,13 +46,7 @@ def erase(request: Request, who: Who, csrf: Text = "", confirm: Text = "") -> Re
     if worker is not None:
         worker.wake()
     response = see(f"{CENTER_PATH}/requests/{view['request_id']}")
-    response.delete_cookie(
-        CENTER_COOKIE,
-        path=CENTER_PATH,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    end_session(request, response, CENTER_COOKIE, CENTER_PATH)
     return response
 
 

@@ -30,13 +30,22 @@ from tactful.web.console_figures import (
     words,
 )
 from tactful.web.console_session import check_form
-from tactful.web.sessions import CONSOLE_COOKIE, CONSOLE_HOURS, CONSOLE_PATH, same_origin
+from tactful.web.sessions import (
+    CONSOLE_COOKIE,
+    CONSOLE_HOURS,
+    CONSOLE_PATH,
+    end_session,
+    keep_session,
+    same_origin,
+)
 
 router = APIRouter(prefix=CONSOLE_PATH, include_in_schema=False)
 
 LOGIN_PATH = CONSOLE_PATH + "/login"
 OVERVIEW_WEEKS = 12
 GUARDRAIL_WEEKS = 4
+# What the overview shows of the ethics figures: not the guardrail scan of every decision.
+OVERVIEW_SECTIONS = ("consent", "rights", "complaints")
 # An operator key is 59 characters; anything much longer is not one.
 MAX_KEY_LENGTH = 512
 
@@ -79,15 +88,7 @@ def login(
         principal.key_id, service.keys.fingerprint(principal)
     )
     response = RedirectResponse(CONSOLE_PATH, status_code=303)
-    response.set_cookie(
-        CONSOLE_COOKIE,
-        cookie,
-        max_age=CONSOLE_HOURS * 3600,
-        path=CONSOLE_PATH,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    keep_session(request, response, CONSOLE_COOKIE, cookie, CONSOLE_PATH, CONSOLE_HOURS * 3600)
     return response
 
 
@@ -95,13 +96,7 @@ def login(
 def logout(request: Request, who: Who, csrf: Annotated[str, Form()]) -> Response:
     check_form(request, who, csrf)
     response = RedirectResponse(LOGIN_PATH + "?done=signed_out", status_code=303)
-    response.delete_cookie(
-        CONSOLE_COOKIE,
-        path=CONSOLE_PATH,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    end_session(request, response, CONSOLE_COOKIE, CONSOLE_PATH)
     return response
 
 
@@ -153,7 +148,7 @@ def overview(request: Request, who: Who, weeks: str | None = None) -> HTMLRespon
     chosen, error = _weeks(request, weeks, OVERVIEW_WEEKS) if analyst else (OVERVIEW_WEEKS, None)
     context |= _weeks_form(chosen, weeks, error)
     service = service_of(request)
-    data = service.ethics.gather(chosen)
+    data = service.ethics.gather(chosen, sections=OVERVIEW_SECTIONS)
     kinds = data["rights"]["kinds"]
     context["cases"] = {
         "requests_open": sum(k["open"] for k in kinds),
@@ -197,7 +192,7 @@ def guardrails(request: Request, who: Who, weeks: str | None = None) -> HTMLResp
     context: dict[str, Any] = _weeks_form(chosen, weeks, error)
     if error:
         return show(request, who, "console/guardrails.html", context, status=422)
-    data = service_of(request).ethics.gather(chosen)
+    data = service_of(request).ethics.gather(chosen, sections=("guardrails",))
     t = translator_of(request)
     reasons, checks = held_back_words(t), check_words(t)
     g = data["guardrails"]

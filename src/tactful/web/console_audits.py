@@ -14,16 +14,16 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from tactful.audit.context import current_actor
 from tactful.domain.access import Scope
 from tactful.services.fairness import MAX_NOTE, MIN_WINDOW_DAYS, run_view
-from tactful.web.console_session import Staff, check_form, console_context, staff
-from tactful.web.render import Pages
+from tactful.web.console_common import FormText, Who, pages_of, service_of, show, translator_of
+from tactful.web.console_session import Staff, check_form
 from tactful.web.sessions import CONSOLE_PATH
 
 if TYPE_CHECKING:
@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 
 # No prefix: `console_cases.router` carries this router under /console.
 router = APIRouter(include_in_schema=False)
-Who = Annotated[Staff, Depends(staff)]
-FormText = Annotated[str, Form()]
 PAGE = 20
 # The Console runs audits over the last year at most; older windows are the CLI's.
 MAX_CONSOLE_WINDOW = 365
@@ -161,35 +159,6 @@ def _flagged(result: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, Any
 
 
 # -- pages -----------------------------------------------------------------------------------
-def _show(
-    request: Request,
-    who: Staff,
-    template: str,
-    context: dict[str, Any],
-    *,
-    notices: list[str] | None = None,
-    status: int = 200,
-) -> HTMLResponse:
-    pages: Pages = request.app.state.pages
-    view = {**console_context(request, who), "notices": notices or [], **context}
-    return pages.render(request, template, view, status=status, session=who.session)
-
-
-def _service(request: Request) -> Tactful:
-    found: Tactful = request.app.state.tactful
-    return found
-
-
-def _pages(request: Request) -> Pages:
-    pages: Pages = request.app.state.pages
-    return pages
-
-
-def _t(request: Request) -> Callable[..., str]:
-    translate: Callable[..., str] = _pages(request).translator(request)
-    return translate
-
-
 def _default_window(service: Tactful) -> int:
     return min(service.audit_policy.schedule.window_days, MAX_CONSOLE_WINDOW)
 
@@ -208,9 +177,9 @@ def _audits(
     error: str | None = None,
     window: str | None = None,
 ) -> HTMLResponse:
-    service = _service(request)
+    service = service_of(request)
     runs, following = service.fairness.page(PAGE, before)
-    return _show(
+    return show(
         request,
         who,
         "console/audits.html",
@@ -240,21 +209,21 @@ def run_audit(
     text = window_days.strip()
     days = int(text) if text.isdigit() else None
     if days is None or not MIN_WINDOW_DAYS <= days <= MAX_CONSOLE_WINDOW:
-        t = _t(request)
+        t = translator_of(request)
         problem = t(
             "A whole number of days from %(low)s to %(high)s, please; no audit was run.",
             low=MIN_WINDOW_DAYS,
             high=MAX_CONSOLE_WINDOW,
         )
         return _audits(request, who, error=problem, window=window_days)
-    run = _service(request).fairness.run(actor=current_actor(), window_days=days)
+    run = service_of(request).fairness.run(actor=current_actor(), window_days=days)
     return RedirectResponse(f"{CONSOLE_PATH}/audits/{run.audit_id}?done=ran", status_code=303)
 
 
 @router.get("/audits/{audit_id}", response_class=HTMLResponse)
 def audit_page(request: Request, who: Who, audit_id: str, done: str | None = None) -> HTMLResponse:
     who.require(Scope.ANALYST)
-    t = _t(request)
+    t = translator_of(request)
     notices = {
         "ran": t("The audit has run; its figures are below."),
         "acknowledged": t("The alert is acknowledged; it has left the Console's flag."),
@@ -271,10 +240,10 @@ def _audit(
     error: str | None = None,
     note: str = "",
 ) -> HTMLResponse:
-    run = _service(request).fairness.get(audit_id)
+    run = service_of(request).fairness.get(audit_id)
     checks = [c for c in run.result.get("checks") or [] if isinstance(c, Mapping)]
     result = run.result
-    return _show(
+    return show(
         request,
         who,
         "console/audit.html",
@@ -288,7 +257,7 @@ def _audit(
             },
             "crossed": [c for c in checks if c.get("crossed")],
             "passed": [c for c in checks if not c.get("crossed")],
-            "plots": _PLOTS.of(run, _pages(request).locale(request), _t(request)),
+            "plots": _PLOTS.of(run, pages_of(request).locale(request), translator_of(request)),
             "may_acknowledge": who.allows(Scope.PRIVACY_OFFICER),
             "note_error": error,
             "note": note,
@@ -303,7 +272,7 @@ def _audit(
 def audit_report(request: Request, who: Who, audit_id: str) -> HTMLResponse:
     """The full printable report, as `GET /v1/fairness-audits/{id}/report` serves it."""
     who.require(Scope.ANALYST)
-    page = _service(request).fairness.report_html(audit_id)
+    page = service_of(request).fairness.report_html(audit_id)
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
 
@@ -314,8 +283,8 @@ def acknowledge(
     check_form(request, who, csrf)
     who.require(Scope.PRIVACY_OFFICER)
     if len(note) > MAX_NOTE or "\x00" in note:
-        t = _t(request)
+        t = translator_of(request)
         problem = t("A note of at most %(n)s characters, please.", n=MAX_NOTE)
         return _audit(request, who, audit_id, error=problem, note=note)
-    _service(request).fairness.acknowledge(audit_id, current_actor(), note.strip() or None)
+    service_of(request).fairness.acknowledge(audit_id, current_actor(), note.strip() or None)
     return RedirectResponse(f"{CONSOLE_PATH}/audits/{audit_id}?done=acknowledged", status_code=303)

@@ -23,6 +23,9 @@ import hmac
 import time
 from dataclasses import dataclass
 
+from starlette.requests import Request
+from starlette.responses import Response
+
 from tactful.errors import Forbidden, Unauthorized
 
 CENTER_COOKIE = "tactful_center"
@@ -95,3 +98,26 @@ def same_origin(origin: str | None, host_url: str) -> bool:
     if origin is None:
         return True
     return origin.rstrip("/") == host_url.rstrip("/")
+
+
+def keep_session(
+    request: Request, response: Response, name: str, value: str, path: str, max_age: int
+) -> None:
+    """A session cookie: script never reads it, only its own pages get it, other sites'
+    posts do not carry it, and over https it never travels in clear."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=path,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def end_session(request: Request, response: Response, name: str, path: str) -> None:
+    """Clear a session cookie set by `keep_session` (same path and attributes)."""
+    response.delete_cookie(
+        name, path=path, httponly=True, samesite="lax", secure=request.url.scheme == "https"
+    )
