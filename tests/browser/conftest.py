@@ -48,7 +48,10 @@ REFUSED_IMPACTS = frozenset({"serious", "critical"})
 SCREENSHOTS = os.environ.get("TACTFUL_SCREENSHOTS")
 
 
-@pytest.fixture(scope="session")
+# Module-scoped, not session-scoped: Playwright's sync API keeps an asyncio loop running in
+# the thread while it is open, and a later test of another module calling asyncio.run() in
+# the same worker would find it.
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Any]:
     if not CHROMIUM.exists():
         need_service(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
@@ -58,7 +61,7 @@ def playwright_driver() -> Iterator[Any]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_driver: Any) -> Iterator[Any]:
     launched = playwright_driver.chromium.launch(
         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

@@ -32,6 +32,7 @@ def test_a_french_browser_gets_the_privacy_center_in_french(french: Any, site: S
     assert french.locator("html").get_attribute("lang") == "fr"
     assert french.get_by_role("link", name="Vos choix").first.is_visible()
     assert_accessible(french)
+    screenshot(french, "privacy-center-fr")
 
     french.get_by_role("link", name="Recommandations").first.click()
     reasons = french.locator("p.reason").all_inner_texts()
@@ -45,7 +46,6 @@ def test_a_french_browser_gets_the_privacy_center_in_french(french: Any, site: S
     french.get_by_role("link", name="Vos choix").first.click()
     assert french.get_by_role("heading", level=1).inner_text() == "Vos choix"
     assert_accessible(french)
-    screenshot(french, "privacy-center-fr")
 
 
 def test_the_language_links_switch_and_the_choice_is_remembered(french: Any, site: Site) -> None:
