@@ -130,6 +130,45 @@ def test_the_downloads_are_files_of_the_persons_own_data_as_the_api_gives_them(
     assert "Running thing 2" in page.text
 
 
+def test_the_readable_download_speaks_the_language_of_the_pages(
+    client: TestClient, service: Tactful
+) -> None:
+    _open_center(client, service, "alice")
+    french = client.get(CENTER + "/export.html", params={"lang": "fr"})
+    assert french.status_code == 200
+    assert french.headers["content-language"] == "fr"
+    assert '<html lang="fr">' in french.text
+    assert "<h2>Ce qui a été déduit à votre sujet</h2>" in french.text
+    assert "<th>Responsable du traitement</th>" in french.text
+    # The French typography of the catalogue: a no-break space before the colon.
+    assert "<strong>Choisi automatiquement\u00a0:</strong>" in french.text
+    assert "What was inferred about you" not in french.text
+    # The person's data is shown as stored, in any language.
+    assert "Running thing 2" in french.text
+
+    # Another reader's language does not stick to the page: English without a choice.
+    client.cookies.delete("tactful_lang")
+    english = client.get(CENTER + "/export.html", headers={"Accept-Language": "en"})
+    assert english.headers["content-language"] == "en"
+    assert '<html lang="en">' in english.text
+    assert "<h2>What was inferred about you</h2>" in english.text
+
+
+def test_the_apis_readable_export_follows_accept_language(client: TestClient) -> None:
+    me = subject_headers(client, "alice")
+    french = client.get("/v1/me/export.html", headers={**me, "Accept-Language": "fr-CA, en;q=0.5"})
+    assert french.status_code == 200
+    assert french.headers["content-language"] == "fr"
+    assert "accept-language" in french.headers["vary"].lower()
+    assert '<html lang="fr">' in french.text
+    assert "<h1>Vos données détenues par " in french.text
+    assert "<th>Identifiant de la personne</th>" in french.text
+    # A language the pages do not speak: English.
+    german = client.get("/v1/me/export.html", headers={**me, "Accept-Language": "de"})
+    assert german.headers["content-language"] == "en"
+    assert "<h1>Your data held by " in german.text
+
+
 # -- removing from the history ---------------------------------------------------------------
 def test_events_are_removed_from_the_history_only_with_this_sessions_csrf_token(
     client: TestClient, service: Tactful

@@ -21,6 +21,7 @@ per decision, which would read the record, the subject and the ledger again each
 
 from __future__ import annotations
 
+import gettext
 import json
 import re
 import uuid
@@ -291,20 +292,38 @@ def export_schema() -> dict[str, Any]:
 
 
 @cache
-def _templates() -> jinja2.Environment:
-    return jinja2.Environment(
+def _templates(translations: gettext.NullTranslations) -> jinja2.Environment:
+    """One environment per catalogue (the callers pass the same cached object per language),
+    so installing a language never changes a page being rendered in another one."""
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("tactful", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
-def render_export_html(export: Mapping[str, Any]) -> str:
+_ENGLISH = gettext.NullTranslations()
+
+
+def render_export_html(
+    export: Mapping[str, Any],
+    translations: gettext.NullTranslations | None = None,
+    lang: str = "en",
+) -> str:
     """The export as a self-contained page: a heading and tables per section, times in ISO
-    8601, no scripts. Every value is escaped (autoescape), names and queries included."""
-    return _templates().get_template("export.html").render(export=export, json=_json)
+    8601, no scripts. Every value is escaped (autoescape), names and queries included.
+
+    The page's own texts are in the language of `translations` (a gettext catalogue, which
+    the web adapters choose for the reader; English without one), and `lang` is its tag for
+    `<html lang>`. The data is shown as stored: codes, reasons and titles are not translated.
+    """
+    env = _templates(_ENGLISH if translations is None else translations)
+    return env.get_template("export.html").render(export=export, json=_json, lang=lang)
 
 
 def _json(value: Any) -> str:

@@ -26,18 +26,19 @@ TEMPLATE = CATALOGUES / f"{DOMAIN}.pot"
 KEYWORDS = {**DEFAULT_KEYWORDS, "t": None}
 METHODS = [
     ("templates/web/**.html", "jinja2"),
+    # The readable export (`/v1/me/export.html`, the Privacy Center's download).
+    ("templates/export.html", "jinja2"),
     ("web/**.py", "python"),
     # The report's plots, as the Console draws them in the reader's language.
     ("reports/plots.py", "python"),
 ]
-OPTIONS = {
-    "templates/web/**.html": {
-        "extensions": "jinja2.ext.i18n",
-        "newstyle_gettext": "true",
-        "trim_blocks": "true",
-        "lstrip_blocks": "true",
-    }
+_JINJA = {
+    "extensions": "jinja2.ext.i18n",
+    "newstyle_gettext": "true",
+    "trim_blocks": "true",
+    "lstrip_blocks": "true",
 }
+OPTIONS = {"templates/web/**.html": _JINJA, "templates/export.html": _JINJA}
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sdfr]")
 
 

@@ -32,6 +32,7 @@ from tactful.web.center_common import (
     translator_of,
 )
 from tactful.web.center_session import Person, center_context, check_form
+from tactful.web.i18n import translations
 from tactful.web.sessions import CENTER_PATH
 from tactful.web.texts import Translate
 
@@ -226,9 +227,11 @@ def export_json(request: Request, who: Who) -> Response:
 
 @router.get("/export.html")
 def export_html(request: Request, who: Who) -> Response:
-    """The same readable page as `GET /v1/me/export.html`, as a file to save."""
+    """The same readable page as `GET /v1/me/export.html`, as a file to save, in the
+    language of the pages the person is reading."""
     export = export_subject(service_of(request), who.subject_id, format="html", via="consumer")
+    locale = pages_of(request).locale(request)
     return HTMLResponse(
-        render_export_html(export),
-        headers=_attachment(export, "html"),
+        render_export_html(export, translations(locale), lang=locale),
+        headers={**_attachment(export, "html"), "Content-Language": locale},
     )

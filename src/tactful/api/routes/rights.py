@@ -34,6 +34,7 @@ from tactful.services.rectification import (
     remove_events,
     remove_events_by_item,
 )
+from tactful.web.i18n import negotiate, translations
 
 consumer = APIRouter(prefix="/v1/me", tags=["consumer"])
 operator = APIRouter(
@@ -76,11 +77,16 @@ def _remove(service: Tactful, subject_id: str, body: RemoveEventsIn, via: str) -
 
 
 def _page(export: dict[str, Any], request: Request) -> HTMLResponse:
+    """The readable export in the language the client asks for (Accept-Language; English
+    when it names none of the pages' languages)."""
     day = datetime.fromisoformat(export["generated_at"]).astimezone(UTC).strftime("%Y%m%d")
+    locale = negotiate(None, None, request.headers.get("accept-language"))
     return HTMLResponse(
-        render_export_html(export),
+        render_export_html(export, translations(locale), lang=locale),
         headers={
             "Content-Disposition": f'attachment; filename="tactful-export-{day}.html"',
+            "Content-Language": locale,
+            "Vary": "Accept-Language",
             **gpc_headers(request),
         },
     )
