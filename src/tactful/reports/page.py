@@ -30,6 +30,8 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 from matplotlib.typing import RcKeyType
 
+from tactful import templating
+
 # Okabe & Ito (2008), "Color Universal Design": told apart with any colour-vision deficiency.
 OKABE_ITO = {
     "black": "#000000",
@@ -230,13 +232,7 @@ footer { margin-top: 3rem; border-top: 1px solid #999; font-size: 0.9rem; }
 def environment() -> jinja2.Environment:
     """The templates of `tactful/templates`, autoescaped, with the report filters: `num`,
     `pct`; globals `base_css` (the stylesheet, raw text inside `<style>`) and `figure`."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("tactful", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = templating.environment("templates")
     env.filters["num"] = number
     env.filters["pct"] = percent
     env.globals["base_css"] = Markup(BASE_CSS)

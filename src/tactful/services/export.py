@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from tactful import templating
 from tactful.consent.ledger import derive_state
 from tactful.consent.levels import derive_level
 from tactful.domain.purposes import PurposeCatalog
@@ -295,16 +296,7 @@ def export_schema() -> dict[str, Any]:
 def _templates(translations: gettext.NullTranslations) -> jinja2.Environment:
     """One environment per catalogue (the callers pass the same cached object per language),
     so installing a language never changes a page being rendered in another one."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("tactful", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    return env
+    return templating.environment("templates", translations)
 
 
 _ENGLISH = gettext.NullTranslations()

@@ -265,33 +265,31 @@ def assign(
 def resolve(
     request: Request, who: Who, complaint_id: str, csrf: FormText = "", resolution: FormText = ""
 ) -> Response:
-    check_form(request, who, csrf)
-    who.require(Scope.PRIVACY_OFFICER)
-    problem = _answer_problem(request, resolution)
-    if problem is not None:
-        return _complaint(
-            request,
-            who,
-            complaint_id,
-            errors={"resolution": problem},
-            values={"resolution": resolution},
-        )
-    service_of(request).complaints.resolve(complaint_id, resolution)
-    return _act_url(complaint_id, "resolved")
+    return _answer(request, who, complaint_id, csrf, "resolution", resolution)
 
 
 @cases.post("/complaints/{complaint_id}/reject", response_class=HTMLResponse)
 def reject(
     request: Request, who: Who, complaint_id: str, csrf: FormText = "", reason: FormText = ""
 ) -> Response:
+    return _answer(request, who, complaint_id, csrf, "reason", reason)
+
+
+def _answer(
+    request: Request, who: Staff, complaint_id: str, csrf: str, field: str, text: str
+) -> Response:
+    """Close a complaint with words the person reads: a resolution, or a rejection's
+    reason; an answer that cannot be sent shows the form again and changes nothing."""
     check_form(request, who, csrf)
     who.require(Scope.PRIVACY_OFFICER)
-    problem = _answer_problem(request, reason)
+    problem = _answer_problem(request, text)
     if problem is not None:
-        return _complaint(
-            request, who, complaint_id, errors={"reason": problem}, values={"reason": reason}
-        )
-    service_of(request).complaints.reject(complaint_id, reason)
+        return _complaint(request, who, complaint_id, errors={field: problem}, values={field: text})
+    complaints = service_of(request).complaints
+    if field == "resolution":
+        complaints.resolve(complaint_id, text)
+        return _act_url(complaint_id, "resolved")
+    complaints.reject(complaint_id, text)
     return _act_url(complaint_id, "rejected")
 
 

@@ -14,6 +14,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from tactful import templating
 from tactful.web.i18n import (
     LANGUAGE_NAMES,
     LOCALES,
@@ -29,15 +30,7 @@ LANGUAGE_COOKIE_DAYS = 365
 
 
 def _environment(locale: str) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("tactful", "templates/web"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env = templating.environment("templates/web", translations(locale))
     env.filters.update(Formats(locale).filters())
     env.globals["lang"] = locale
     env.globals["domain"] = Localizer(gettext_for(locale), locale)
