@@ -18,4 +18,4 @@ fi
 rm -rf .venv
 "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check 'pip==26.3'
-.venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev,spark]'

@@ -883,41 +883,59 @@ class Tactful:
                 recommender = build(name, tuning.best_config)
             say(f"training {name}")
             recommender.fit(matrix)
-            now = self.clock()
-            version = f"{name}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-            relative = Path(name) / version
-            recommender.save(self.settings.models_dir / relative)
-            if tuning is not None:
-                (self.settings.models_dir / relative / "tuning.json").write_text(
-                    json.dumps(_finite(tuning.as_dict()), indent=2, sort_keys=True)
-                )
-            mv = ModelVersion(
-                version=version,
-                name=name,
-                config=recommender.config.model_dump(mode="json"),
-                trained_on={
-                    "subjects": int(matrix.matrix.shape[0]),
-                    "items": int(matrix.matrix.shape[1]),
-                    "interactions": int(matrix.matrix.nnz),
-                    "events_read": data.events_read,
-                    "signals": "profiling signals allowed by each subject's consent"
-                    if recommender.personal
-                    else "events still covered by a granted purpose",
-                    "tuning": _tuning_summary(tuning),
-                },
-                path=str(relative),
-                created_at=now,
-            )
-            with self.store.transaction() as conn:
-                self.store.add_model_version(conn, mv)
-                self.audit.append(
-                    conn,
-                    "training.run",
-                    detail={"model": name, "version": version, "trained_on": mv.trained_on},
-                )
-            versions.append(mv)
+            trained_on = {
+                "subjects": int(matrix.matrix.shape[0]),
+                "items": int(matrix.matrix.shape[1]),
+                "interactions": int(matrix.matrix.nnz),
+                "events_read": data.events_read,
+                "signals": "profiling signals allowed by each subject's consent"
+                if recommender.personal
+                else "events still covered by a granted purpose",
+                "tuning": _tuning_summary(tuning),
+            }
+            extra = {} if tuning is None else {"tuning.json": _finite(tuning.as_dict())}
+            versions.append(self.publish_model(name, recommender, trained_on, extra))
         self._latest.clear()
         return versions
+
+    def publish_model(
+        self,
+        name: str,
+        recommender: Recommender[Any],
+        trained_on: Mapping[str, Any],
+        extra_files: Mapping[str, Any] | None = None,
+    ) -> ModelVersion:
+        """Save a trained model under a new version and make it the one served.
+
+        Every trainer ends here (the built-in ones and the Spark back end), so every model
+        is saved in the same files, recorded in `model_versions` and written to the audit log.
+        `extra_files` are JSON documents saved beside the model (a tuning trace, say).
+        """
+        now = self.clock()
+        version = f"{name}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        relative = Path(name) / version
+        recommender.save(self.settings.models_dir / relative)
+        for file_name, document in (extra_files or {}).items():
+            (self.settings.models_dir / relative / file_name).write_text(
+                json.dumps(document, indent=2, sort_keys=True)
+            )
+        mv = ModelVersion(
+            version=version,
+            name=name,
+            config=recommender.config.model_dump(mode="json"),
+            trained_on=dict(trained_on),
+            path=str(relative),
+            created_at=now,
+        )
+        with self.store.transaction() as conn:
+            self.store.add_model_version(conn, mv)
+            self.audit.append(
+                conn,
+                "training.run",
+                detail={"model": name, "version": version, "trained_on": mv.trained_on},
+            )
+        self._latest.clear()
+        return mv
 
     # -- reading helpers --------------------------------------------------------------
     def catalog(self, conn: Connection, *, force: bool = False) -> dict[str, Item]:
