@@ -276,5 +276,6 @@ def data(request: Request, who: Who) -> HTMLResponse:
         "notice": notice,
         "kinds": _kinds(request, service, notice),
         "parameters": service.main_parameters(),
+        "operator_view": True,
     }
     return show(request, who, "console/data.html", context)

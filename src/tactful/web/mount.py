@@ -17,6 +17,7 @@ from tactful.web import (
     center_why,
     console,
     console_cases,
+    transparency,
 )
 from tactful.web.errors import PageErrors
 from tactful.web.render import Pages
@@ -36,6 +37,7 @@ ROUTERS = (
     center_concerns,
     console,
     console_cases,
+    transparency,
 )
 
 

@@ -1,0 +1,50 @@
+"""The public transparency page over HTTP, on SQLite and PostgreSQL: anyone may read it without
+signing in; it states the recommenders' main parameters as the API does, holds no one's data,
+and is in the reader's language."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tactful.service import Tactful
+
+pytest_plugins = ["tests.trained_shop"]
+
+
+def test_anyone_reads_it_without_signing_in(client: TestClient, service: Tactful) -> None:
+    response = client.get("/transparency")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "set-cookie" not in {k.lower() for k in response.headers}
+    body = response.text
+    assert "<h1>How recommendations are made</h1>" in body
+    parameters = service.main_parameters()
+    # The recommenders and levels the API states, one by one.
+    for recommender in parameters["recommenders"]:
+        assert f"<h3>{recommender['name']}</h3>" in body
+    for level in parameters["levels"]:
+        assert f'<th scope="row">{level["level"]}</th>' in body
+    assert parameters["generated_from"]["sha256"] in body
+    # The operator-facing hint of the console is not shown to the public.
+    assert "GET /v1/transparency/recommender" not in body
+    # The notice in force is named.
+    assert service.notice()["version"] in body
+
+
+def test_it_names_no_one(client: TestClient) -> None:
+    body = client.get("/transparency").text
+    for person in ("alice", "bob", "carol", "dan", "@example.com"):
+        assert person not in body
+
+
+def test_the_front_page_links_it(client: TestClient) -> None:
+    body = client.get("/").text
+    assert re.search(r'<a href="/transparency">', body)
+
+
+def test_it_is_in_french_for_a_french_reader(client: TestClient) -> None:
+    response = client.get("/transparency", headers={"Accept-Language": "fr"})
+    assert response.status_code == 200
+    assert '<html lang="fr">' in response.text
