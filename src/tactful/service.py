@@ -55,6 +55,7 @@ from tactful.pipeline.decide import DecisionContext, DecisionRequest, decide
 from tactful.pipeline.models import ModelHandle
 from tactful.pipeline.surfaces import ColumnCache, category_columns, surface_rankers
 from tactful.services.access import ApiKeys
+from tactful.services.accounts import AccountService
 from tactful.services.audit import AuditLog
 from tactful.services.complaints import ComplaintService
 from tactful.services.consents import Choice, ConsentService, Outcome
@@ -167,6 +168,7 @@ class Tactful:
         self.fairness = FairnessAudits(self)
         self.ethics = EthicsReports(self)
         self.protections = ProtectionService(self)
+        self.accounts = AccountService(self)
         # An erasure a stopped process left half done is finished before anything else.
         self.erasure.resume()
         self._lock = threading.Lock()
@@ -513,6 +515,8 @@ class Tactful:
             errors.append(FieldError("k", f"must be between 1 and {self.settings.max_k}"))
         if not re.match(SURFACE_PATTERN, surface):
             errors.append(FieldError("surface", "lower-case letters, digits, _ and -, ≤64"))
+        elif (refused := self.accounts.person_refused(surface)) is not None:
+            errors.append(refused)
         if not re.match(ID_PATTERN, subject_id):
             errors.append(FieldError("subject_id", "not a valid subject id"))
         if errors:
@@ -836,6 +840,8 @@ class Tactful:
         parameters["surfaces"] = {
             surface: ranker.describe() for surface, ranker in sorted(self.rankers.items())
         }
+        # The account level (business accounts, no person's data) on its own surfaces.
+        parameters["accounts"] = self.accounts.parameters()
         return parameters
 
     # -- models -----------------------------------------------------------------------
@@ -895,6 +901,9 @@ class Tactful:
             }
             extra = {} if tuning is None else {"tuning.json": _finite(tuning.as_dict())}
             versions.append(self.publish_model(name, recommender, trained_on, extra))
+        if not models:
+            # Account models, when account events exist (they read no person's data).
+            versions += self.accounts.train(say)
         self._latest.clear()
         return versions
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any, Literal
@@ -60,6 +61,37 @@ class Settings(BaseSettings):
     personal_model: str = Field(
         "ease", description="Recommender used at the basic and full personalization levels."
     )
+    # -- account level (business to business; see tactful.pipeline.accounts)
+    account_surfaces: list[str] = Field(
+        default_factory=lambda: ["b2b-home", "b2b-cart"],
+        description="Surfaces on which decisions are made for a business account (an "
+        "organisation, from its firmographics and account events, never a person's data); a "
+        "person's recommendation is refused on them, and an account's on any other surface.",
+    )
+    account_model: str = Field(
+        "itemknn",
+        description="Recommender trained on the account-by-item matrix of account events "
+        "(published as account-<name>).",
+    )
+    account_segment_min_accounts: int = Field(
+        3,
+        ge=1,
+        le=10_000,
+        description="Fewest organisations with activity an industry-and-size segment (or an "
+        "industry) needs before its popularity is shown to organisations like them; below "
+        "it, the industry, then all organisations.",
+    )
+
+    @field_validator("account_surfaces")
+    @classmethod
+    def _account_surfaces(cls, value: list[str]) -> list[str]:
+        bad = [s for s in value if not re.fullmatch(r"[a-z0-9][a-z0-9_\-]{0,63}", s)]
+        if bad:
+            raise ValueError(
+                "TACTFUL_ACCOUNT_SURFACES must list surface names (lower-case letters, digits, "
+                f"_ and -, at most 64); not {bad[0]!r}"
+            )
+        return value
     notice_file: Path | None = Field(
         None,
         description="The privacy notice and purpose taxonomy (TOML), published at start; a "

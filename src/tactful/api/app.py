@@ -14,6 +14,7 @@ from tactful.api.limits import BodySizeLimit
 from tactful.api.openapi import document
 from tactful.api.ratelimit import RateLimit
 from tactful.api.routes import (
+    accounts,
     audit,
     complaints,
     consents,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
         protections,
         fairness,
         reports,
+        accounts,
     ):
         app.include_router(module.router)
     web_pages.install(app, settings)

@@ -64,6 +64,8 @@ class AuditAction(StrEnum):
     ETHICS_REPORT_MADE = "ethics_report.made"
     RETENTION_RUN = "retention.run"
     CAMPAIGN_ADDED = "campaign.added"
+    # A business account's rows deleted (account level; no person's data).
+    ACCOUNT_ERASED = "account.erased"
     AUDIT_CHECKPOINT = "audit.checkpoint"
 
 

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from tactful.cli import (
+    accounts,
     auditing,
     complaints,
     consenting,
@@ -35,6 +36,7 @@ app = typer.Typer(
 import_app = typer.Typer(help="Import items, subjects, events or a MovieLens dataset.")
 app.add_typer(import_app, name="import")
 consenting.register(app)
+accounts.register(app, import_app)
 for _module in (
     rights,
     erasure,

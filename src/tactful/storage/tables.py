@@ -435,3 +435,54 @@ fairness_audits = Table(
     Column("acknowledged_by", String(128)),
     Index("ix_fairness_audits_started", "started_at"),
 )
+
+# Business accounts (account-level personalization): firmographics only, no person's data.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account_id", String(128), primary_key=True),
+    Column("industry", String(32)),
+    Column("size_band", String(16)),
+    Column("country", String(2)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+
+def _account_id(*, index: bool = False) -> Column[str]:
+    """The column naming the account a row is about; its rows go when it does."""
+    return Column(
+        "account_id",
+        String(128),
+        ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+        index=index,
+    )
+
+
+# What an organisation did with an item (view, add_to_cart, quote_request, purchase).
+account_events = Table(
+    "account_events",
+    metadata,
+    Column("event_id", BigId, primary_key=True, autoincrement=True),
+    _account_id(),
+    Column("item_id", String(128), ForeignKey("items.item_id"), nullable=False),
+    Column("event_type", String(16), nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("quantity", Integer),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Index("ix_account_events_recent", "account_id", "occurred_at", "event_id"),
+)
+
+# Account-level decision records, as `decisions` holds a person's.
+account_decisions = Table(
+    "account_decisions",
+    metadata,
+    Column("decision_id", Uuid, primary_key=True),
+    _account_id(index=True),
+    Column("surface", String(64), nullable=False),
+    Column("model_name", String(64), nullable=False),
+    Column("model_version", String(128), nullable=False),
+    Column("record", JSONType, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
