@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 import numpy as np
+from _serving import demo_subjects, free_port, start_server, stop_server, wait_healthy
 
 from tactful.cli.demo import build_demo
 from tactful.settings import Settings
@@ -38,12 +36,6 @@ request = function()
   return wrk.format("GET", "/v1/subjects/" .. id .. "/recommendations?k=10", {["X-API-Key"] = "%s"})
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def to_ms(text: str) -> float:
@@ -66,44 +58,15 @@ def main() -> None:
         build_demo(settings)
         (args.data_dir / "demo-built").write_text("built\n")
     key = settings.operator_api_key()
-    from tactful.storage.repository import Store
-
-    store = Store.open(settings.resolved_database_url)
-    with store.reading() as conn:
-        subjects = [r[0] for r in conn.exec_driver_sql("SELECT subject_id FROM subjects")]
-    store.close()
+    subjects = demo_subjects(settings)
     rng = np.random.default_rng(3)
     sample = [subjects[int(i)] for i in rng.integers(0, len(subjects), size=2000)]
 
     port = free_port()
-    env = {**os.environ, "TACTFUL_DATA_DIR": str(args.data_dir.resolve())}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tactful",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_server(args.data_dir, port, args.workers)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                sys.exit("server did not start")
-            time.sleep(0.2)
+        wait_healthy(base, server, timeout=60)
         for subject in sample[:200]:  # warm every worker's caches
             httpx.get(
                 f"{base}/v1/subjects/{subject}/recommendations",
@@ -128,8 +91,7 @@ def main() -> None:
             check=True,
         ).stdout
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     latency = {
         f"p{q}": to_ms(re.search(rf"\s{q}%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
