@@ -77,6 +77,7 @@ from tactful.storage import feedback, rights
 from tactful.storage import tables as t
 from tactful.storage.bulk import iter_event_columns, iter_subject_consents
 from tactful.storage.history import decisions_for
+from tactful.storage.database import PoolOptions
 from tactful.storage.identity import put_identities, sealed_identity
 from tactful.storage.keyring import Keyring
 from tactful.storage.receipts import objecting_subjects
@@ -125,7 +126,13 @@ class Tactful:
         self.guardrails = load_policy(settings.guardrails_file)
         self.audit_policy = load_audit_policy(settings.audit_file)
         self._harm_prone = frozenset(self.guardrails.protection.harm_prone)
-        self.store = store or Store.open(settings.resolved_database_url)
+        # Production never migrates on start (`tactful migrate` does, once): it refuses a
+        # store whose schema is behind.
+        self.store = store or Store.open(
+            settings.resolved_database_url,
+            migrate_schema=settings.environment == "development",
+            pool=PoolOptions.of(settings),
+        )
         self.clock = clock or (lambda: datetime.now(UTC))
         self.signer = ReceiptSigner.load_or_create(
             settings.resolved_receipt_key_file, create=settings.environment == "development"
@@ -155,7 +162,13 @@ class Tactful:
         self.complaints = ComplaintService(
             self.store, self.cipher, self.audit, self.clock, settings.complaint_days
         )
-        self.keys = ApiKeys(self.store, self.audit, self.clock, settings.operator_api_key())
+        self.keys = ApiKeys(
+            self.store,
+            self.audit,
+            self.clock,
+            settings.operator_api_key(),
+            cache_seconds=settings.api_key_cache_seconds,
+        )
         self.erasure = ErasureService(
             self.store,
             self.cipher,

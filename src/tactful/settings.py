@@ -31,6 +31,54 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the store; default: SQLite file tactful.db in data_dir. "
         "Use postgresql+psycopg://... for PostgreSQL.",
     )
+    # -- PostgreSQL connections (docs/deployment.md). Each process opens at most
+    # pool_size + max_overflow connections (10 by default), so the processes on one server,
+    # `tactful serve` workers on every host plus `tactful train` or `migrate`, must keep
+    # processes x 10 under max_connections - superuser_reserved_connections (100 - 3 = 97 by
+    # default): 8 workers and one batch process (90) fit. SQLite ignores these.
+    database_pool_size: int = Field(
+        5, ge=1, le=100, description="Connections one process keeps open to PostgreSQL."
+    )
+    database_max_overflow: int = Field(
+        5, ge=0, le=100, description="Connections one process may open beyond the pool size."
+    )
+    database_pool_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="Seconds a request waits for a free connection before a 503.",
+    )
+    database_pool_recycle: int = Field(
+        1800,
+        ge=-1,
+        description="Seconds after which a connection is replaced (before a proxy or firewall "
+        "drops it); -1: never.",
+    )
+    database_pool_pre_ping: bool = Field(
+        True, description="Check each connection as it leaves the pool (one round trip)."
+    )
+    database_connect_timeout: int = Field(
+        10, ge=1, le=300, description="Seconds to wait for PostgreSQL to accept a connection."
+    )
+    database_statement_timeout: float = Field(
+        0.0,
+        ge=0,
+        description="Seconds after which PostgreSQL cancels a statement (a 503); 0: no limit. "
+        "Worth setting for the serving workers (30, say), not for `tactful train`.",
+    )
+    database_application_name: str = Field(
+        "tactful",
+        min_length=1,
+        max_length=63,
+        description="The name PostgreSQL's pg_stat_activity shows for these connections.",
+    )
+    api_key_cache_seconds: float = Field(
+        0.0,
+        ge=0,
+        le=60,
+        description="How long a process trusts a verified API key without reading the store; "
+        "0: a key revoked through any worker or host is refused at once everywhere.",
+    )
     api_key: SecretStr | None = Field(
         None,
         description="Operator API key. In development, one is generated and kept in "

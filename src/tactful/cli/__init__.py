@@ -19,6 +19,7 @@ from tactful.cli import (
     erasure,
     keys,
     messaging,
+    migrating,
     protections,
     reports,
     rights,
@@ -47,6 +48,7 @@ for _module in (
     messaging,
     protections,
     reports,
+    migrating,
 ):
     _module.register(app)
 
@@ -62,11 +64,14 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the HTTP API."""
+    """Serve the HTTP API (in production, only on a store `tactful migrate` brought current)."""
     from tactful.cli.serving import run_server
 
     settings = _settings(data_dir)
-    run_server(settings, host or settings.host, port or settings.port, workers)
+    try:
+        run_server(settings, host or settings.host, port or settings.port, workers)
+    except TactfulError as exc:
+        fail(exc)
 
 
 @app.command()

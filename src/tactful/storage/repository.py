@@ -30,7 +30,7 @@ from tactful.domain.subjects import AgeBand, Subject, SubjectAttributes
 from tactful.errors import StoreUnavailable
 from tactful.storage import tables as t
 from tactful.storage.complaints import suppressed_items
-from tactful.storage.database import make_engine, migrate
+from tactful.storage.database import PoolOptions, make_engine, migrate, require_current
 from tactful.storage.raw import AGE, consent_record, utc
 
 # Keep each INSERT's bound parameters under SQLite's and psycopg's limits.
@@ -210,10 +210,20 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str, *, migrate_schema: bool = True) -> Store:
-        engine = make_engine(url)
-        if migrate_schema:
-            migrate(engine)
+    def open(
+        cls, url: str, *, migrate_schema: bool = True, pool: PoolOptions | None = None
+    ) -> Store:
+        """The store at `url`, its schema migrated to head; without `migrate_schema` (as in
+        production, where `tactful migrate` does it) StoreUnavailable unless already there."""
+        engine = make_engine(url, pool)
+        try:
+            if migrate_schema:
+                migrate(engine)
+            else:
+                require_current(engine)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(engine)
 
     def close(self) -> None:
