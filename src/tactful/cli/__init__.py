@@ -23,6 +23,7 @@ from tactful.cli import (
     protections,
     reports,
     rights,
+    training,
 )
 from tactful.cli.common import DataDir, console, err_console, fail, progress, settings_for
 from tactful.errors import TactfulError
@@ -49,6 +50,7 @@ for _module in (
     protections,
     reports,
     migrating,
+    training,
 ):
     _module.register(app)
 
@@ -177,6 +179,16 @@ def train(
         ),
     ] = False,
     seed: Annotated[int, typer.Option(help="Seed of the validation split.")] = 42,
+    engine: Annotated[
+        str, typer.Option(help="local (this process) or spark (Apache Spark; the als model).")
+    ] = "local",
+    parquet: Annotated[
+        Path | None,
+        typer.Option(help="Spark: train on this export (tactful export-interactions)."),
+    ] = None,
+    master: Annotated[
+        str | None, typer.Option(help="Spark: the master URL (default local[2]).")
+    ] = None,
 ) -> None:
     """Train new model versions on the consented signals in the store."""
     from tactful.service import Tactful
@@ -189,6 +201,14 @@ def train(
     if configs is not None and not isinstance(configs, dict):
         err_console.print("[red]error:[/red] --config must be a JSON object of model: config")
         raise typer.Exit(code=2)
+    if engine != "local" or parquet is not None or master is not None:
+        from tactful.cli.training import train_with_engine
+
+        train_with_engine(
+            data_dir, engine=engine, models=model, configs=configs, tune=tune,
+            parquet=parquet, master=master,
+        )  # fmt: skip
+        return
     service = Tactful(_settings(data_dir))
     try:
         with err_console.status("training") as status:
