@@ -25,6 +25,7 @@ from tests.consent.test_tcf import ES_RESTRICTIONS, JAVA_BITFIELD
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 EXPLICIT = "personalization.explicit"
 BEHAVIORAL = "personalization.behavioral"
+AGGREGATE = "personalization.aggregate"
 ANALYTICS = "analytics.aggregate"
 ADS = "advertising.cross_context"
 MARKETING = "marketing.email"
@@ -128,10 +129,16 @@ def test_levels_are_choices_about_the_two_personalization_purposes(service: Tact
 
     steps = [
         # A first "no" is a denial; a "no" after a "yes" is a withdrawal.
-        ("off", "off", {EXPLICIT: "denied", BEHAVIORAL: "denied"}),
+        ("off", "off", {EXPLICIT: "denied", BEHAVIORAL: "denied", AGGREGATE: "denied"}),
+        (
+            "aggregate",
+            "aggregate",
+            {AGGREGATE: "granted", EXPLICIT: "denied", BEHAVIORAL: "denied"},
+        ),
+        # basic and full leave the aggregate choice as it was.
         ("basic", "basic", {EXPLICIT: "granted", BEHAVIORAL: "denied"}),
         ("full", "full", {EXPLICIT: "granted", BEHAVIORAL: "granted"}),
-        ("off", "off", {EXPLICIT: "withdrawn", BEHAVIORAL: "withdrawn"}),
+        ("off", "off", {EXPLICIT: "withdrawn", BEHAVIORAL: "withdrawn", AGGREGATE: "withdrawn"}),
     ]
     for level, expected, statuses in steps:
         view = service.set_level("bob", level, ConsentMethod.WEB_FORM)

@@ -1,7 +1,9 @@
 """The central invariant, for any consent state and any history (Hypothesis):
 
 no decision uses a signal whose purpose is not granted, and no sensitive item reaches a
-subject who did not opt in to its category.
+subject who did not opt in to its category. At every level, the aggregate one included (its
+cohort trends in the context): no signal is even asked for there, and its lists come from
+the cohort trends, relying on nothing but `personalization.aggregate`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from tactful.domain.purposes import DEFAULT_PURPOSES
 from tactful.domain.subjects import AgeBand, Subject, SubjectAttributes
 from tactful.pipeline.decide import DecisionContext, DecisionRequest, decide
 from tactful.pipeline.models import ModelHandle
+from tactful.privacy import CohortConfig, CohortTrends
 
 T0 = datetime(2026, 9, 1, tzinfo=UTC)
 SENSITIVE = {"bet": "gambling", "wine": "alcohol", "pill": "health"}
@@ -55,6 +58,27 @@ def fit_models(item_ids: list[str], seed: int, users: int) -> tuple[ModelHandle,
 
 
 POPULAR, PERSONAL = fit_models(ITEM_IDS, seed=7, users=200)
+REGIONS = ("north", "south")
+
+
+def fit_cohorts(seed: int, users: int) -> ModelHandle:
+    """Cohort trends over the items in no sensitive category (what training counts), with
+    noise light enough and k low enough that some cohorts are released and some not."""
+    gen = np.random.default_rng(seed)
+    countable = [i for i in ITEM_IDS if not CATALOG[i].sensitive]
+    triples = [
+        (f"u{u}", countable[int(i)], 1.0)
+        for u in range(users)
+        for i in gen.choice(len(countable), size=6, replace=False)
+    ]
+    bands = ("25-34", "35-44", "45-54")
+    cohorts = {f"u{u}": (REGIONS[u % 2], bands[u % 3]) for u in range(users) if u % 5}
+    config = CohortConfig(epsilon=4.0, min_cohort=25, max_items=6, regions=REGIONS)
+    trends = CohortTrends(config, cohorts).fit(Interactions.from_triples(triples, countable))
+    return ModelHandle.of("cohorts", "cohorts-1", trends)
+
+
+COHORTS = fit_cohorts(seed=11, users=200)
 
 choices = st.lists(
     st.tuples(st.sampled_from(PURPOSE_CODES), st.sampled_from(list(ConsentStatus))),
@@ -63,6 +87,12 @@ choices = st.lists(
 events = st.lists(
     st.tuples(st.sampled_from(list(EventType)), st.sampled_from(ITEM_IDS)), max_size=30
 )
+
+
+def _aggregate_level(granted: set[str], minor: bool) -> bool:
+    """The oracle of the aggregate level: trends allowed, profiling not."""
+    explicit = "personalization.explicit" in granted
+    return not minor and not explicit and "personalization.aggregate" in granted
 
 
 def _allowed_types(granted: set[str], minor: bool) -> set[EventType]:
@@ -76,19 +106,30 @@ def _allowed_types(granted: set[str], minor: bool) -> set[EventType]:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(choices=choices, history=events, minor=st.booleans(), k=st.integers(1, 60))
+@given(
+    choices=choices,
+    history=events,
+    minor=st.booleans(),
+    k=st.integers(1, 60),
+    region=st.sampled_from([*REGIONS, "west", None]),
+    band=st.sampled_from([AgeBand.A25_34, AgeBand.A45_54, AgeBand.A65_PLUS, None]),
+    trends=st.booleans(),
+)
 def test_no_signal_without_a_granted_purpose(
     choices: list[tuple[str, ConsentStatus]],
     history: list[tuple[EventType, str]],
     minor: bool,
     k: int,
+    region: str | None,
+    band: AgeBand | None,
+    trends: bool,
 ) -> None:
     records = [
         ConsentRecord("p", purpose, status, "v1", ConsentMethod.API, T0, sequence=n)
         for n, (purpose, status) in enumerate(choices, start=1)
     ]
     granted = set(derive_state("p", records).granted)
-    attrs = SubjectAttributes(age_band=AgeBand.UNDER_18 if minor else AgeBand.A25_34)
+    attrs = SubjectAttributes(age_band=AgeBand.UNDER_18 if minor else band, region=region)
     stored = [
         Event(
             "p",
@@ -106,11 +147,34 @@ def test_no_signal_without_a_granted_purpose(
         return stored  # hand back everything: the pipeline must still select
 
     ctx = DecisionContext(
-        Subject("p", attrs), records, load, CATALOG, DEFAULT_PURPOSES, POPULAR, PERSONAL
+        Subject("p", attrs),
+        records,
+        load,
+        CATALOG,
+        DEFAULT_PURPOSES,
+        POPULAR,
+        PERSONAL,
+        cohorts=COHORTS if trends else None,
     )
     record = decide(DecisionRequest("p", k, "home", T0), ctx)
 
     allowed = _allowed_types(granted, minor)
+    aggregate = _aggregate_level(granted, minor)
+    assert (record.level.value == "aggregate") is aggregate
+    if aggregate:
+        assert requested == []
+        assert record.model_name == ("cohorts" if trends else "popularity")
+        codes = {s.explanation.reason_code for s in record.items}
+        if trends:
+            kinds = {"cohort", "cohort_population.too_small", "cohort_population.no_cohort"}
+        else:
+            kinds = {"popular.aggregate", "editorial.aggregate"}
+        assert codes <= kinds
+        if trends and record.items:
+            assert "personalization.aggregate" in record.purposes
+    else:
+        assert record.model_name != "cohorts"
+        assert "personalization.aggregate" not in record.purposes
     opted_in = set() if minor else {c for c in SENSITIVE.values() if f"sensitive.{c}" in granted}
     for types in requested:
         assert set(types) <= allowed

@@ -165,7 +165,7 @@ def test_trained_models_say_what_they_learned_from() -> None:
 def test_the_popular_model_reads_no_signal_and_serves_every_level() -> None:
     popularity = entry(document(), "popularity")
     assert popularity["signals"] == {}
-    assert [u["level"] for u in popularity["used_at"]] == ["off", "basic", "full"]
+    assert [u["level"] for u in popularity["used_at"]] == ["off", "aggregate", "basic", "full"]
     assert popularity["used_at"][0]["when"] == "always"
     assert "none of your signals" in popularity["history"]
 
@@ -238,7 +238,7 @@ def test_off_is_listed_needs_no_purpose_and_uses_nothing() -> None:
     assert off["recommender"] == "popularity"
     assert "DSA Art. 38" in off["text"]
     assert any("minor" in reason for reason in off["when"])
-    assert [lv["always_available"] for lv in document()["levels"]] == [True, False, False]
+    assert [lv["always_available"] for lv in document()["levels"]] == [True, False, False, False]
 
 
 def test_levels_list_the_purposes_that_turn_them_on() -> None:
@@ -272,7 +272,11 @@ def test_a_level_no_purpose_turns_on_is_not_offered() -> None:
     assert level(doc, "basic")["turned_on_by"] == []
     assert level(doc, "full")["available"] is False
     assert entry(doc, "ease")["used_at"] == []
-    assert next(o for o in doc["options"] if o["option"] == "level")["choices"] == ["off"]
+    # The aggregate level needs only its own purpose.
+    assert next(o for o in doc["options"] if o["option"] == "level")["choices"] == [
+        "off",
+        "aggregate",
+    ]
     # Purchases and ratings are then allowed by no purpose.
     basic_signals = level(doc, "basic")["signals"]
     assert {s["signal"] for s in basic_signals} == {"purchase", "rating"}
@@ -334,7 +338,7 @@ def test_every_option_path_is_listed() -> None:
     options = doc["options"]
     by_name = {o["option"]: o for o in options}
     assert (by_name["level"]["method"], by_name["level"]["path"]) == ("PUT", LEVEL_PATH)
-    assert by_name["level"]["choices"] == ["off", "basic", "full"]
+    assert by_name["level"]["choices"] == ["off", "aggregate", "basic", "full"]
     assert (by_name["consents"]["method"], by_name["consents"]["path"]) == ("PUT", CONSENTS_PATH)
     assert (by_name["why"]["method"], by_name["why"]["path"]) == ("GET", DECISION_PATH)
     assert {LEVEL_PATH, CONSENTS_PATH, DECISION_PATH} == {

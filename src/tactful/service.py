@@ -56,6 +56,7 @@ from tactful.pipeline.models import ModelHandle
 from tactful.pipeline.surfaces import ColumnCache, category_columns, surface_rankers
 from tactful.services.access import ApiKeys
 from tactful.services.accounts import AccountService
+from tactful.services.aggregate import AggregateService
 from tactful.services.audit import AuditLog
 from tactful.services.complaints import ComplaintService
 from tactful.services.consents import Choice, ConsentService, Outcome
@@ -76,8 +77,8 @@ from tactful.settings import Settings
 from tactful.storage import feedback, rights
 from tactful.storage import tables as t
 from tactful.storage.bulk import iter_event_columns, iter_subject_consents
-from tactful.storage.history import decisions_for
 from tactful.storage.database import PoolOptions
+from tactful.storage.history import decisions_for
 from tactful.storage.identity import put_identities, sealed_identity
 from tactful.storage.keyring import Keyring
 from tactful.storage.receipts import objecting_subjects
@@ -182,6 +183,7 @@ class Tactful:
         self.ethics = EthicsReports(self)
         self.protections = ProtectionService(self)
         self.accounts = AccountService(self)
+        self.aggregate = AggregateService(self)  # the aggregate level's cohort trends
         # An erasure a stopped process left half done is finished before anything else.
         self.erasure.resume()
         self._lock = threading.Lock()
@@ -422,7 +424,7 @@ class Tactful:
         except ValueError:
             raise InvalidInput(
                 "Unknown personalization level.",
-                [FieldError("level", "must be one of: off, basic, full")],
+                [FieldError("level", "must be one of: off, aggregate, basic, full")],
             ) from None
         self._valid_subject_id(subject_id)
         return self._outcome_view(self.consent.set_level(subject_id, chosen, method))
@@ -546,13 +548,14 @@ class Tactful:
             purposes = self.notices.catalog(conn)
             popular = self._model(conn, POPULARITY)
             personal = self._model_or_none(conn, self.settings.personal_model)
+            cohorts = self.aggregate.model(conn)  # served at the aggregate level only
 
             def load(types: frozenset[EventType]) -> Sequence[Event]:
                 return self.store.recent_signals(
                     conn, subject_id, types, self.settings.history_limit
                 )
 
-            models = [m for m in (popular, personal) if m is not None]
+            models = [m for m in (popular, personal, cohorts) if m is not None]
             now = self.clock()
             unwanted = self.store.exclusions(conn, subject_id, now)
             ranker = self.rankers.get(surface)
@@ -583,6 +586,7 @@ class Tactful:
                 }
                 if ranker is not None and ranker.needs_columns
                 else {},
+                cohorts=cohorts,
             )
             request = DecisionRequest(subject_id, k, surface, now, tuple(pinned))
             record = decide(request, ctx)
@@ -840,6 +844,7 @@ class Tactful:
             else ModelInfo(mv.name, mv.version, mv.config, mv.created_at, mv.trained_on)
             for name, mv in latest.items()
         }
+        aggregate = self.aggregate.parameters()
         parameters = recommender_parameters(
             purposes=self.purposes,
             models=models,
@@ -848,6 +853,8 @@ class Tactful:
             history_limit=self.settings.history_limit,
             max_k=self.settings.max_k,
             guardrails=self.guardrails,
+            cohort_model=aggregate["recommender"],
+            cohort_text=aggregate["text"],
         )
         # How each surface orders the list after the guardrails (DSA Art. 27 main parameter).
         parameters["surfaces"] = {
@@ -855,7 +862,13 @@ class Tactful:
         }
         # The account level (business accounts, no person's data) on its own surfaces.
         parameters["accounts"] = self.accounts.parameters()
+        # The aggregate level: cohort trends with differential privacy, and the budget spent.
+        parameters["aggregate"] = aggregate
         return parameters
+
+    def privacy_releases(self) -> list[dict[str, Any]]:
+        """Every differentially private release of the cohort trends, oldest first."""
+        return self.aggregate.releases()
 
     # -- models -----------------------------------------------------------------------
     def train(
@@ -917,6 +930,8 @@ class Tactful:
         if not models:
             # Account models, when account events exist (they read no person's data).
             versions += self.accounts.train(say)
+            # The aggregate level's cohort trends: one differentially private release.
+            versions += self.aggregate.train(say)
         self._latest.clear()
         return versions
 

@@ -109,6 +109,50 @@ class Settings(BaseSettings):
     personal_model: str = Field(
         "ease", description="Recommender used at the basic and full personalization levels."
     )
+    # -- aggregate level: cohort trends released with differential privacy (tactful.privacy).
+    # Each `tactful train` makes one release over the same people, so the budgets add up;
+    # the transparency document shows every release and the total.
+    aggregate_epsilon: float = Field(
+        1.0,
+        gt=0,
+        le=100,
+        description="Privacy budget (epsilon, delta 0) one release of the cohort trends spends.",
+    )
+    aggregate_min_cohort: int = Field(
+        50,
+        ge=2,
+        le=1_000_000,
+        description="Fewest people (noisy count) a cohort needs for its own trends (k); below "
+        "it, its members get the population's. The default notice says 50.",
+    )
+    aggregate_max_items: int = Field(
+        20,
+        ge=1,
+        le=1000,
+        description="Most distinct items one person counts in a release (their strongest).",
+    )
+    aggregate_cohort_by: list[str] = Field(
+        default_factory=lambda: ["region", "age_band"],
+        description="The attributes a cohort shares: region, age_band or both (JSON list).",
+    )
+    aggregate_regions: list[str] = Field(
+        default_factory=list,
+        description="The region values cohorts are formed for (JSON list), declared so that "
+        "which cohorts can exist never depends on the data; a person whose region is not "
+        "listed, or who has none, gets the population's trends.",
+    )
+
+    @model_validator(mode="after")
+    def _aggregate_cohorts(self) -> Settings:
+        from tactful.privacy.cohorts import cohort_errors
+
+        errors = cohort_errors(self.aggregate_cohort_by, self.aggregate_regions)
+        if errors:
+            raise ValueError(
+                "TACTFUL_AGGREGATE_* is invalid: "
+                + "; ".join(f"{e.field}: {e.message}" for e in errors)
+            )
+        return self
     # -- account level (business to business; see tactful.pipeline.accounts)
     account_surfaces: list[str] = Field(
         default_factory=lambda: ["b2b-home", "b2b-cart"],
@@ -140,6 +184,7 @@ class Settings(BaseSettings):
                 f"_ and -, at most 64); not {bad[0]!r}"
             )
         return value
+
     notice_file: Path | None = Field(
         None,
         description="The privacy notice and purpose taxonomy (TOML), published at start; a "

@@ -49,6 +49,7 @@ class AuditAction(StrEnum):
     ERASURE_READMITTED = "erasure.readmitted"
     IMPORT_REFUSED_ERASED = "import.refused_erased"
     TRAINING_RUN = "training.run"
+    PRIVACY_RELEASE = "privacy.release"  # cohort trends released with differential privacy
     NOTICE_PUBLISHED = "notice.published"
     KEY_CREATED = "key.created"
     KEY_REVOKED = "key.revoked"

@@ -1,4 +1,9 @@
-"""Personalization levels, derived from consent: privacy by default means `off`."""
+"""Personalization levels, derived from consent: privacy by default means `off`.
+
+`aggregate` sits between `off` and `basic`: the list follows the trends of a cohort of
+people like the person (region, age band), counted with differential privacy across many
+people (`tactful.privacy`); nothing the person did is read to choose it.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tactful.consent.ledger import ConsentState
-from tactful.domain.purposes import PERSONALIZATION_BEHAVIORAL, PERSONALIZATION_EXPLICIT
+from tactful.domain.purposes import (
+    PERSONALIZATION_AGGREGATE,
+    PERSONALIZATION_BEHAVIORAL,
+    PERSONALIZATION_EXPLICIT,
+)
 from tactful.domain.subjects import SubjectAttributes
 
 
 class PersonalizationLevel(StrEnum):
     OFF = "off"  # no profiling: editorial and popular items only
+    AGGREGATE = "aggregate"  # cohort trends counted with differential privacy; no profile
     BASIC = "basic"  # explicit signals: purchases and ratings
     FULL = "full"  # adds behavioural signals: views, clicks, cart, searches
 
@@ -29,6 +39,12 @@ def derive_level(state: ConsentState, attributes: SubjectAttributes) -> LevelDec
             "Personalization is off because this person is a minor; minors are never profiled.",
         )
     if not state.is_granted(PERSONALIZATION_EXPLICIT):
+        if state.is_granted(PERSONALIZATION_AGGREGATE):
+            return LevelDecision(
+                PersonalizationLevel.AGGREGATE,
+                "Aggregate personalization: only trends among many people like this person, "
+                "counted with differential privacy; nothing this person did is used.",
+            )
         if not state.has_choices:
             reason = "No choice has been recorded, so personalization is off by default."
         else:

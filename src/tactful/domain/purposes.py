@@ -49,6 +49,8 @@ class Purpose:
 
 PERSONALIZATION_EXPLICIT = "personalization.explicit"
 PERSONALIZATION_BEHAVIORAL = "personalization.behavioral"
+# Trends among people like the person, counted with differential privacy (`tactful.privacy`).
+PERSONALIZATION_AGGREGATE = "personalization.aggregate"
 ANALYTICS_AGGREGATE = "analytics.aggregate"
 MARKETING_EMAIL = "marketing.email"
 MARKETING_SMS = "marketing.sms"

@@ -102,10 +102,14 @@ def recommender_parameters(
     history_limit: int,
     max_k: int,
     guardrails: GuardrailPolicy = DEFAULT_POLICY,
+    cohort_model: str | None = None,
+    cohort_text: str | None = None,
 ) -> dict[str, Any]:
     """The recommenders' main parameters, options included, as a JSON-ready document.
 
     `models` maps a model name to its current version, or None while it is untrained.
+    `cohort_model` names the model of the aggregate level (cohort trends) and `cohort_text`
+    says how it ranks; without them that level is described as using the popular model.
     Bad input (an unknown recommender, an invalid config, a limit below 1) is `InvalidInput`.
     """
     _check_limits(history_limit=history_limit, max_k=max_k)
@@ -118,13 +122,13 @@ def recommender_parameters(
     body: dict[str, Any] = {
         "recommenders": [
             _recommender_entry(
-                name, model, info, rules, personal_model, popular_model, history_limit
+                name, model, info, rules, personal_model, popular_model, history_limit, cohort_model
             )
             for name, (model, info) in built.items()
         ],
-        "ranking_criteria": _ranking_criteria(personal, popular, rules, max_k),
+        "ranking_criteria": _ranking_criteria(personal, popular, rules, max_k, cohort_model),
         "guardrails": _guardrails(rules),
-        "levels": _levels(rules, personal_model, popular_model),
+        "levels": _levels(rules, personal_model, popular_model, cohort_model, cohort_text),
         "options": _options(rules),
     }
     body["generated_from"] = _fingerprint(body, built, catalog, history_limit, max_k)
@@ -203,10 +207,14 @@ class _Rules:
             *(derive_level(state, adult) for state in without.values()),
         ]
         below = {c: rank[derive_level(s, adult).level] for c, s in without.items()}
+        alone = {c: derive_level(_state([c], ConsentStatus.GRANTED), adult).level for c in codes}
         reachable = frozenset(p.level for p in probes)
-        # A purpose is required for a level if granting everything but it falls short of it.
+        # A purpose is required for a level if granting everything but it falls short of it;
+        # a level that more consent passes over (aggregate, below basic) is turned on by
+        # the purposes that reach it granted alone.
         required = {
             level: tuple(c for c in codes if below[c] < rank[level])
+            or tuple(c for c in codes if alone[c] is level)
             if rank[level] and level in reachable
             else ()
             for level in levels
@@ -338,6 +346,7 @@ def _recommender_entry(
     personal_model: str,
     popular_model: str,
     history_limit: int,
+    cohort_model: str | None = None,
 ) -> dict[str, Any]:
     roles = [r for r, n in (("popular", popular_model), ("personal", personal_model)) if n == name]
     personal_levels = [
@@ -354,6 +363,8 @@ def _recommender_entry(
                 f"when none of your usable signals is about an item the {personal_model} "
                 "recommender was trained on, or while it is not trained"
             )
+        elif "popular" in roles and level is PersonalizationLevel.AGGREGATE and cohort_model:
+            when = f"only while the {cohort_model} trends are not computed yet"
         elif "popular" in roles:
             when = "always"
         else:
@@ -445,15 +456,26 @@ def _training_data(trained_on: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _ranking_criteria(
-    personal: Recommender[Any], popular: Recommender[Any], rules: _Rules, max_k: int
+    personal: Recommender[Any],
+    popular: Recommender[Any],
+    rules: _Rules,
+    max_k: int,
+    cohort_model: str | None = None,
 ) -> list[dict[str, str]]:
     guardrails = " ".join(_guardrail_text(key, rules) for key in rules.guardrails)
+    aggregate = PersonalizationLevel.AGGREGATE
+    cohorts = (
+        f" At the {aggregate.value} level the {cohort_model} recommender scores them instead, "
+        "from the trends of people like you."
+        if cohort_model and aggregate in rules.reachable
+        else ""
+    )
     return [
         {
             "step": "recommender",
             "text": f"If your level lets the decision read your signals and one of them is "
             f"about an item the {personal.name} recommender was trained on, it scores the "
-            f"items; otherwise the {popular.name} recommender does.",
+            f"items; otherwise the {popular.name} recommender does.{cohorts}",
         },
         {
             "step": "score",
@@ -504,15 +526,27 @@ def _guardrails(rules: _Rules) -> list[dict[str, Any]]:
     return out
 
 
-def _levels(rules: _Rules, personal_model: str, popular_model: str) -> list[dict[str, Any]]:
+def _levels(
+    rules: _Rules,
+    personal_model: str,
+    popular_model: str,
+    cohort_model: str | None = None,
+    cohort_text: str | None = None,
+) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for level in rules.levels:
         readable = rules.readable(level)
         profiling = bool(selection.LEVEL_EVENT_TYPES[level])
+        recommender = personal_model if readable else popular_model
         if readable:
             uses = f"Uses your {_join([_words(t, 1) for t in readable])}."
         elif profiling:
             uses = "Would use signals no purpose in the catalog allows, so uses nothing."
+        elif level is PersonalizationLevel.AGGREGATE:
+            recommender = cohort_model or popular_model
+            uses = "Uses no signal of yours, only which group of people like you you are in. " + (
+                cohort_text or "Items are ranked by what is popular among them."
+            )
         else:
             uses = "Uses nothing about you: items are ranked the same way for everyone."
         entry: dict[str, Any] = {
@@ -522,7 +556,7 @@ def _levels(rules: _Rules, personal_model: str, popular_model: str) -> list[dict
                 {"signal": t.value, "words": _words(t, 1), "allowed_by": list(codes)}
                 for t, codes in rules.allowed_by[level].items()
             ],
-            "recommender": personal_model if readable else popular_model,
+            "recommender": recommender,
             "based_on_profiling": profiling,
             "always_available": level is rules.baseline,
             "available": level in rules.reachable,

@@ -7,7 +7,12 @@ from which a page rebuilds the same sentence in the reader's language. The codes
 - `because.<event type>` {title}: chosen because of one item of the person's history;
 - `overall` {signals: event types, comma-separated}: chosen from the history as a whole;
 - `popular.<basis>` and `editorial.<basis>` {} where the basis is `off` (personalization is
-  off), `no_signals` (nothing usable is held) or `shown` (a popular pick);
+  off), `no_signals` (nothing usable is held), `shown` (a popular pick) or `aggregate` (the
+  aggregate level, before its cohort trends are first computed);
+- `cohort` {cohort, k, epsilon}: popular in the person's cohort, released with differential
+  privacy; `cohort_population.too_small` {cohort, k, epsilon}: popular among everyone, the
+  cohort being too small; `cohort_population.no_cohort` {epsilon}: popular among everyone,
+  no cohort being known for the person (the aggregate level);
 - `exploration` {} and `pinned` {}.
 
 `tactful.web.texts` holds the English template of every code; its tests prove each one
@@ -98,6 +103,8 @@ def explain_popular(
 ) -> Explanation:
     if level is PersonalizationLevel.OFF:
         basis, said = "off", "Not based on anything about you: personalization is off."
+    elif level is PersonalizationLevel.AGGREGATE:
+        basis, said = "aggregate", "Trends among people like you are not computed yet."
     elif had_no_signals:
         basis, said = "no_signals", "We hold nothing about you that your choices let us use yet."
     else:
@@ -141,4 +148,53 @@ def explain_pinned(purposes: frozenset[str], model_version: str) -> Explanation:
         model_version=model_version,
         personal=False,
         reason_code="pinned",
+    )
+
+
+_ANONYMOUS = "Nothing of your own history was used to choose it."
+
+
+def explain_cohort(
+    basis: str,
+    cohort: str | None,
+    min_cohort: int,
+    epsilon: float,
+    purposes: frozenset[str],
+    model_version: str,
+) -> Explanation:
+    """An item of the aggregate level: popular in the person's cohort (`basis` "cohort"),
+    or among everyone because the cohort is too small ("too_small") or unknown
+    ("no_cohort"); the counts were released with differential privacy."""
+    eps = f"{epsilon:g}"
+    if basis == "cohort" and cohort is not None:
+        code = "cohort"
+        args = {"cohort": cohort, "k": str(min_cohort), "epsilon": eps}
+        reason = (
+            f"Popular among people like you ({cohort}), counted with differential privacy "
+            f"(\u03b5 = {eps}) in a group of at least {min_cohort} people. {_ANONYMOUS}"
+        )
+    elif basis == "too_small" and cohort is not None:
+        code = "cohort_population.too_small"
+        args = {"cohort": cohort, "k": str(min_cohort), "epsilon": eps}
+        reason = (
+            "Popular among everyone who shares their activity for trends, counted with "
+            f"differential privacy (\u03b5 = {eps}): too few people like you ({cohort}) share "
+            f"theirs to show their own trends (at least {min_cohort} are needed). {_ANONYMOUS}"
+        )
+    else:
+        code = "cohort_population.no_cohort"
+        args = {"epsilon": eps}
+        reason = (
+            "Popular among everyone who shares their activity for trends, counted with "
+            f"differential privacy (\u03b5 = {eps}): we do not know a group of people like "
+            f"you to show the trends of. {_ANONYMOUS}"
+        )
+    return Explanation(
+        reason=reason,
+        signals=(),
+        purposes=tuple(sorted(purposes)),
+        model_version=model_version,
+        personal=False,
+        reason_code=code,
+        reason_args=args,
     )

@@ -8,7 +8,8 @@ offered again and a purpose withdrawn since is said to be withdrawn.
 Every sentence is given in English and, for a page in another language, as a code with its
 arguments: the reason's (`reason_code`, `reason_args`, null in a record made before codes
 were recorded) and each control's (`code`: `withdraw_consent` {title}, `level.off`,
-`level.basic`, `level.full` {}), whose English templates are in `tactful.web.texts`.
+`level.aggregate`, `level.basic`, `level.full` {}), whose English templates are in
+`tactful.web.texts`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tactful.consent.ledger import ConsentState
-from tactful.domain.purposes import PurposeCatalog
+from tactful.domain.purposes import PERSONALIZATION_AGGREGATE, PurposeCatalog
 
 TRANSPARENCY_PATH = "/v1/transparency/recommender"
 _SIGNAL_WORDS = {
@@ -84,6 +85,12 @@ def why_item(
         if level_now != "off":
             controls.append(_level("off", "Turn personalization off (nothing about me is used)"))
     elif level_now == "off":
+        if PERSONALIZATION_AGGREGATE in purposes:
+            controls.append(
+                _level(
+                    "aggregate", "Show me trends among people like me (my own history is not used)"
+                )
+            )
         controls.append(_level("basic", "Personalize from what I buy and rate"))
         controls.append(_level("full", "Personalize from what I buy, rate, browse and search"))
     return {

@@ -71,6 +71,14 @@ def profiling_verdict(request: MessageRequest, ctx: MessageContext) -> Verdict:
             "Personalization is off for this person, so no profiling-based message; "
             "this campaign's audience was chosen by profiling.",
         )
+    if ctx.level is PersonalizationLevel.AGGREGATE:
+        # Consent to cohort trends is no consent to being profiled.
+        return Verdict(
+            "profiling",
+            False,
+            "This person allows only trends among many people (the aggregate level), so no "
+            "profiling-based message; this campaign's audience was chosen by profiling.",
+        )
     return Verdict("profiling", True, f"A profiled campaign; personalization is {ctx.level.value}.")
 
 

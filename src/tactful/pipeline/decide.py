@@ -3,6 +3,12 @@
 Pure: it reads only what its context hands it and returns the record; the caller stores it.
 Personal data is read through `load_signals`, asked only for the event types the consent
 and level allow, so nothing else is even fetched.
+
+At the aggregate level no signal is read at all: the list comes from the released trends
+of the person's cohort (`tactful.privacy`), or the population's when the cohort was too
+small or is unknown, and every guardrail, pin, re-ranker and exclusion applies to it as to
+the popular list. The record is not personalized (no history was used), relies on
+`personalization.aggregate`, and its notes name the cohort model and the cohort.
 """
 
 from __future__ import annotations
@@ -14,15 +20,16 @@ from datetime import datetime
 
 import numpy as np
 
-from tactful.candidates.base import History, IndexArray, top_k
+from tactful.candidates.base import FloatArray, History, IndexArray, top_k
 from tactful.consent.ledger import ConsentRecord, derive_state
-from tactful.consent.levels import derive_level
+from tactful.consent.levels import PersonalizationLevel, derive_level
 from tactful.domain.catalog import Item
 from tactful.domain.events import Event, EventType
-from tactful.domain.purposes import PurposeCatalog
+from tactful.domain.purposes import PERSONALIZATION_AGGREGATE, PurposeCatalog
 from tactful.domain.subjects import Subject
 from tactful.explanations.reasons import (
     Explanation,
+    explain_cohort,
     explain_exploration,
     explain_personal,
     explain_pinned,
@@ -38,6 +45,7 @@ from tactful.pipeline.surfaces import (
     category_columns,
     column_facts,
 )
+from tactful.privacy.model import Basis, CohortTrends
 from tactful.records.decision import DecisionRecord, RecommendedItem, new_decision_id
 from tactful.signals.selection import select_signals, sensitive_purposes, signal_policy
 from tactful.signals.weights import strongest_by_item
@@ -83,6 +91,21 @@ class DecisionContext:
     # need them (fair exposure, popularity de-biasing, group calibration); built on the fly
     # when absent.
     columns: Mapping[str, ColumnFacts] = field(default_factory=dict)
+    # The released cohort trends (`tactful.privacy.model.CohortTrends`), served at the
+    # aggregate level; None until they are first computed (the popular list stands in).
+    cohorts: ModelHandle | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Cohort:
+    """What the aggregate level ranked by: whose trends, and what they cost in privacy."""
+
+    model: ModelHandle
+    scores: FloatArray
+    basis: Basis
+    label: str | None
+    min_cohort: int
+    epsilon: float
 
 
 def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
@@ -115,8 +138,14 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
             history = History(cols, weights)
     elif signals and ctx.personal is None:
         notes.append("No personal model is trained yet; popular items are shown.")
-    fixed = model.fixed_ranking
-    scores = fixed.scores if fixed is not None else model.recommender.score(history)
+    cohort: _Cohort | None = None
+    if level is PersonalizationLevel.AGGREGATE:
+        cohort = _aggregate(ctx, notes)
+    if cohort is not None:
+        model, fixed, scores = cohort.model, None, cohort.scores
+    else:
+        fixed = model.fixed_ranking
+        scores = fixed.scores if fixed is not None else model.recommender.score(history)
 
     # 4. guardrails
     masks = ctx.masks.get(model.version) or CatalogMasks.build(model.item_ids, ctx.catalog)
@@ -185,9 +214,11 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
         chosen = np.concatenate([chosen, fill]).astype(np.int64)
 
     # 6. explanations (an explanation is immutable: items with the same one share it)
-    personalized = model is not ctx.popular
+    personalized = model is not ctx.popular and cohort is None
     used_types = frozenset(e.event_type for e in signals) if personalized else frozenset()
     base_purposes = policy.purposes_for(used_types) if personalized else frozenset()
+    if cohort is not None:
+        base_purposes = frozenset({PERSONALIZATION_AGGREGATE})
     items: list[RecommendedItem] = []
     all_purposes: set[str] = set(base_purposes)
     item_ids, catalog = model.item_ids, ctx.catalog
@@ -216,6 +247,19 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
         if col in explored:
             purposes = base_purposes | sensitive_purposes(item) if item.sensitive else base_purposes
             explanation = explain_exploration(purposes, model.version, personalized)
+        elif cohort is not None:
+            purposes = base_purposes | sensitive_purposes(item) if item.sensitive else base_purposes
+            explanation = shared.get((False, purposes))
+            if explanation is None:
+                explanation = explain_cohort(
+                    cohort.basis,
+                    cohort.label,
+                    cohort.min_cohort,
+                    cohort.epsilon,
+                    purposes,
+                    model.version,
+                )
+                shared[False, purposes] = explanation
         elif personalized:
             purposes = base_purposes | sensitive_purposes(item) if item.sensitive else base_purposes
             because_col = because_cols[rank - 1 - len(pinned)]
@@ -270,6 +314,39 @@ def decide(request: DecisionRequest, ctx: DecisionContext) -> DecisionRecord:
         created_at=request.now,
         notes=tuple(notes),
     )
+
+
+def _aggregate(ctx: DecisionContext, notes: list[str]) -> _Cohort | None:
+    """The cohort the aggregate level ranks by, with its note; None (and a note) while no
+    cohort trends are computed."""
+    handle = ctx.cohorts
+    trends = handle.recommender if handle is not None else None
+    if handle is None or not isinstance(trends, CohortTrends):
+        notes.append(
+            "Aggregate level: the trends of people like you are not computed yet; popular "
+            "items are shown."
+        )
+        return None
+    config = trends.config
+    key = config.spec.key_of(ctx.subject.attributes)
+    scores, basis = trends.scores_for(key)
+    label = config.spec.describe(key) if key is not None else None
+    where = f"version {handle.version}, \u03b5 = {config.epsilon:g} per release"
+    if basis == "cohort":
+        notes.append(
+            f"Aggregate level: ranked by the released trends of the cohort {label} ({where})."
+        )
+    elif basis == "too_small":
+        notes.append(
+            f"Aggregate level: the cohort {label} was too small to be released (fewer than "
+            f"{config.min_cohort} people, noisy count); ranked by everyone's trends ({where})."
+        )
+    else:
+        notes.append(
+            f"Aggregate level: no cohort is known for this person; ranked by everyone's trends "
+            f"({where})."
+        )
+    return _Cohort(handle, scores, basis, label, config.min_cohort, config.epsilon)
 
 
 def _pinned(

@@ -37,6 +37,7 @@ from tactful.consent.receipts import (
 from tactful.consent.signing import ReceiptSigner
 from tactful.consent.tcf import decode_tc_string, map_purposes
 from tactful.domain.purposes import (
+    PERSONALIZATION_AGGREGATE,
     PERSONALIZATION_BEHAVIORAL,
     PERSONALIZATION_EXPLICIT,
     Purpose,
@@ -61,9 +62,17 @@ COLLECTION_METHODS = {
     ConsentMethod.UNSUBSCRIBE: "The person's own choice, by the one-click unsubscribe link of "
     "a message (RFC 8058)",
 }
-# Levels as choices about the two personalization purposes (DSA Art. 38: `off` needs none).
+# Levels as choices about the personalization purposes (DSA Art. 38: `off` needs none).
+# `off` and `aggregate` say no to profiling; `basic` and `full` leave the aggregate choice
+# as it was (it does not change their level, and nobody is opted in to it unasked).
 LEVEL_CHOICES: Mapping[PersonalizationLevel, tuple[tuple[str, bool], ...]] = {
     PersonalizationLevel.OFF: (
+        (PERSONALIZATION_EXPLICIT, False),
+        (PERSONALIZATION_BEHAVIORAL, False),
+        (PERSONALIZATION_AGGREGATE, False),
+    ),
+    PersonalizationLevel.AGGREGATE: (
+        (PERSONALIZATION_AGGREGATE, True),
         (PERSONALIZATION_EXPLICIT, False),
         (PERSONALIZATION_BEHAVIORAL, False),
     ),
@@ -198,10 +207,20 @@ class ConsentService:
         self, subject_id: str, level: PersonalizationLevel, method: ConsentMethod
     ) -> Outcome:
         with self.store.reading() as conn:
-            state = self._state(conn, subject_id, self.notices.catalog(conn))
+            catalog = self.notices.catalog(conn)
+            state = self._state(conn, subject_id, catalog)
+        missing = [code for code, yes in LEVEL_CHOICES[level] if yes and code not in catalog]
+        if missing:
+            raise InvalidInput(
+                f"The level {level.value!r} is not offered: the notice in force has no "
+                f"purpose {missing[0]!r}. Nothing was recorded.",
+                [FieldError("level", f"needs the purpose {missing[0]!r}")],
+            )
         choices = [
             Choice(code, ConsentStatus.GRANTED if yes else _refusal(state.choices.get(code)))
             for code, yes in LEVEL_CHOICES[level]
+            # A purpose the notice does not have needs no refusal.
+            if code in catalog
         ]
         return self.record(subject_id, choices, method)
 

@@ -21,7 +21,8 @@ let the store keep none of their engagement):
   recorded, derived from their consent at that moment) and their age band is not under 18
   now. "off" is the level of every minor and of everyone without consent to
   personalization, so of everyone whose engagements ingestion may drop; a level above "off"
-  means `personalization.explicit` was granted, and it covers purchases and ratings, so
+  means `personalization.explicit` or `personalization.aggregate` was granted, and each
+  covers purchases and ratings, so
   some of their engagement is kept (at "basic" without statistics consent, views and
   clicks are not: their conversions are undercounted, not invented). An adult at "off"
   who granted only statistics has their events kept but is still left out: the decision
@@ -48,6 +49,7 @@ import numpy.typing as npt
 from scipy import sparse
 from sqlalchemy import Connection, Subquery, func, select, union
 
+from tactful.consent.levels import PersonalizationLevel
 from tactful.domain.events import EventType
 from tactful.domain.subjects import AgeBand
 from tactful.fairness.data import AuditData, Segment
@@ -70,7 +72,7 @@ ENGAGEMENTS = (
 # privacy proxies open messages by themselves).
 CONVERTED = ("clicked", "converted")
 ATTRIBUTES = ("gender", "age_band", "occupation", "region")
-LEVELS = ("off", "basic", "full")
+LEVELS = tuple(level.value for level in PersonalizationLevel)
 
 _D = t.decisions.c
 _M = t.messages.c

@@ -17,6 +17,8 @@ CONTENT_PERSONALIZATION_USE = "personalize.content.profiled"
 
 LEVEL_EVENT_TYPES: Mapping[PersonalizationLevel, frozenset[EventType]] = {
     PersonalizationLevel.OFF: frozenset(),
+    # Cohort trends only: no signal of the person's own is read (`tactful.privacy`).
+    PersonalizationLevel.AGGREGATE: frozenset(),
     PersonalizationLevel.BASIC: frozenset({EventType.PURCHASE, EventType.RATING}),
     PersonalizationLevel.FULL: frozenset(EventType),
 }

@@ -436,6 +436,28 @@ fairness_audits = Table(
     Index("ix_fairness_audits_started", "started_at"),
 )
 
+# Every differentially private release of the cohort trends (the aggregate level): what it
+# spent, as OpenDP's privacy map gives it, and how many cohorts it showed. No person's data:
+# the contributors are a noisy count, part of the release.
+privacy_releases = Table(
+    "privacy_releases",
+    metadata,
+    Column("release_id", Uuid, primary_key=True),
+    Column("model_version", String(128), nullable=False),
+    Column("mechanism", String(128), nullable=False),
+    Column("epsilon", Float, nullable=False),
+    Column("delta", Float, nullable=False),
+    Column("min_cohort", Integer, nullable=False),  # k
+    Column("max_items", Integer, nullable=False),
+    Column("dimensions", JSONType, nullable=False),  # e.g. ["region", "age_band"]
+    Column("cohorts_released", Integer, nullable=False),
+    Column("cohorts_suppressed", Integer, nullable=False),
+    Column("contributors_noisy", Integer, nullable=False),
+    Column("detail", JSONType, nullable=False),  # noise scale, sensitivity, size weight
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_privacy_releases_created", "created_at"),
+)
+
 # Business accounts (account-level personalization): firmographics only, no person's data.
 accounts = Table(
     "accounts",

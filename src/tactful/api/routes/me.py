@@ -90,7 +90,7 @@ def change_my_consents(
     return service.record_consents(subject_id, body, gpc=gpc)
 
 
-@router.put("/level", summary="Choose how much personalization: off, basic or full")
+@router.put("/level", summary="Choose how much personalization: off, aggregate, basic or full")
 def set_my_level(subject_id: Me, choice: LevelIn, service: Service) -> dict[str, Any]:
     return service.set_level(subject_id, choice.level, ConsentMethod.WEB_FORM)
 

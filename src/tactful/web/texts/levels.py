@@ -11,4 +11,8 @@ LEVEL_REASONS: tuple[Sentence, ...] = sentences(
     N_("Personalization is off because consent to it is not given."),
     N_("Full personalization: purchases, ratings, browsing and searches may be used."),
     N_("Basic personalization: only purchases and ratings may be used."),
+    N_(
+        "Aggregate personalization: only trends among many people like this person, counted "
+        "with differential privacy; nothing this person did is used."
+    ),
 )

@@ -30,6 +30,30 @@ REASONS: dict[str, str] = {
         "An editor\u2019s pick. We hold nothing about you that your choices let us use yet."
     ),
     "editorial.shown": N_("An editor\u2019s pick. Shown as a popular pick."),
+    "popular.aggregate": N_(
+        "Popular with shoppers right now. Trends among people like you are not computed yet."
+    ),
+    "editorial.aggregate": N_(
+        "An editor\u2019s pick. Trends among people like you are not computed yet."
+    ),
+    # Translators: %(cohort)s names a group by its region and age band ("north, 25-34");
+    # %(epsilon)s is the privacy budget, a number.
+    "cohort": N_(
+        "Popular among people like you (%(cohort)s), counted with differential privacy "
+        "(\u03b5 = %(epsilon)s) in a group of at least %(k)s people. Nothing of your own "
+        "history was used to choose it."
+    ),
+    "cohort_population.too_small": N_(
+        "Popular among everyone who shares their activity for trends, counted with "
+        "differential privacy (\u03b5 = %(epsilon)s): too few people like you (%(cohort)s) "
+        "share theirs to show their own trends (at least %(k)s are needed). Nothing of your "
+        "own history was used to choose it."
+    ),
+    "cohort_population.no_cohort": N_(
+        "Popular among everyone who shares their activity for trends, counted with "
+        "differential privacy (\u03b5 = %(epsilon)s): we do not know a group of people like "
+        "you to show the trends of. Nothing of your own history was used to choose it."
+    ),
     "exploration": N_("Shown to widen your choices: it is outside your usual top picks."),
     "pinned": N_(
         "Placed here by the shop for everyone on this page, not chosen from your data. It "
@@ -65,6 +89,7 @@ SIGNALS: dict[str, str] = {
 CONTROLS: dict[str, str] = {
     "withdraw_consent": N_("Stop using my data for \u201c%(title)s\u201d"),
     "level.off": N_("Turn personalization off (nothing about me is used)"),
+    "level.aggregate": N_("Show me trends among people like me (my own history is not used)"),
     "level.basic": N_("Personalize from what I buy and rate"),
     "level.full": N_("Personalize from what I buy, rate, browse and search"),
 }
