@@ -1025,8 +1025,16 @@ class Tactful:
             if latest is not None and latest.version not in self._models:
                 recommender = load_model(self.settings.models_dir / latest.path)
                 with self._lock:
-                    self._models[latest.version] = ModelHandle.of(name, latest.version, recommender)
-        return self._models[version] if version is not None else None
+                    # Older versions are served no more: a long-running worker that sees
+                    # model after model keeps only the newest in memory.
+                    for old in [v for v, h in self._models.items() if h.name == name]:
+                        del self._models[old]
+                        self._masks.pop(old, None)
+                        self._categories.pop(old, None)
+                    self._models[latest.version] = handle
+            # Only now: a thread reading the pointer finds the model already loaded.
+            self._latest[name] = (now, latest.version)
+        return handle
 
     @staticmethod
     def _valid_subject_id(subject_id: str) -> None:

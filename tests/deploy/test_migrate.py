@@ -71,7 +71,9 @@ def test_migrate_applies_every_migration_then_nothing(tmp_path: Path, empty_url:
     settings = _settings(tmp_path, empty_url)
     code, out = _cli(settings, "migrate", "--check")
     assert code == 1
-    assert "pending" in out and "tactful migrate" in out and "schema at empty" in out
+    assert "pending" in out
+    assert "tactful migrate" in out
+    assert "schema at empty" in out
 
     code, out = _cli(settings, "migrate")
     assert code == 0, out
@@ -94,7 +96,8 @@ def test_check_names_the_pending_migrations_from_an_older_schema(
     engine = make_engine(empty_url)
     pending = pending_migrations(engine)
     engine.dispose()
-    assert pending and pending[0] == "0006" and pending[-1] == head_revision()
+    assert pending[0] == "0006"
+    assert pending[-1] == head_revision()
     code, out = _cli(settings, "migrate", "--check")
     assert code == 1
     assert f"schema at {OLD}" in out

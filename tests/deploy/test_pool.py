@@ -94,9 +94,8 @@ def test_connections_say_who_they_are_and_time_out_statements(
     with engine.connect() as conn:
         assert conn.execute(text("SHOW application_name")).scalar_one() == "tactful-test"
         assert conn.execute(text("SHOW statement_timeout")).scalar_one() == "200ms"
-    with pytest.raises(StoreUnavailable, match="statement timeout"):
-        with engine.connect() as conn:
-            conn.execute(text("SELECT pg_sleep(5)"))
+    with pytest.raises(StoreUnavailable, match="statement timeout"), engine.connect() as conn:
+        conn.execute(text("SELECT pg_sleep(5)"))
     # The connection is usable again at once.
     with engine.connect() as conn:
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
