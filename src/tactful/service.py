@@ -1016,14 +1016,20 @@ class Tactful:
         return handle
 
     def _model_or_none(self, conn: Connection, name: str) -> ModelHandle | None:
+        """The newest version of model `name`, re-checked every CACHE_SECONDS: a version
+        published by another process is served here within that bound (plus its loading)."""
         now = time.monotonic()
         checked, version = self._latest.get(name, (0.0, None))
-        if now - checked > CACHE_SECONDS or version is None:
+        handle = self._models.get(version) if version is not None else None
+        if now - checked > CACHE_SECONDS or handle is None:
             latest = self.store.latest_model(conn, name)
-            version = latest.version if latest else None
-            self._latest[name] = (now, version)
-            if latest is not None and latest.version not in self._models:
+            if latest is None:
+                self._latest[name] = (now, None)
+                return None
+            handle = self._models.get(latest.version)
+            if handle is None:
                 recommender = load_model(self.settings.models_dir / latest.path)
+                handle = ModelHandle.of(name, latest.version, recommender)
                 with self._lock:
                     # Older versions are served no more: a long-running worker that sees
                     # model after model keeps only the newest in memory.
