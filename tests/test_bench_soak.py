@@ -164,6 +164,7 @@ def _traffic() -> soak.Traffic:
         items=["i-1", "i-2"],
         people={"dan": ("tok-dan", "00000000-0000-4000-8000-000000000001")},
         connections=2,
+        max_uses=100,
         out="unused.json",
     )
     return soak.Traffic(load)
