@@ -167,12 +167,13 @@ def decide_for_account(request: AccountRequest, ctx: AccountContext) -> AccountD
                 "organisation's history speaks for too few."
             )
 
-    # 6. explanations
+    # 6. explanations (the decision is personalized only when the history chose something)
+    used = primary if model is not None and len(chosen) else segments
     items: list[RecommendedItem] = []
     for item in pinned:
         col = primary.index.get(item.item_id)
         score = 0.0 if col is None else _score(model, scores, popularity, col)
-        explanation = explain_account_pinned(primary.version)
+        explanation = explain_account_pinned(used.version)
         items.append(_item(catalog[item.item_id], len(items) + 1, score, explanation, pinned=True))
     if model is not None:
         because = model.recommender.because_many(history, chosen)
@@ -205,7 +206,7 @@ def decide_for_account(request: AccountRequest, ctx: AccountContext) -> AccountD
         items.append(_item(item, len(items) + 1, popularity.count(col), popularity.explain(col)))
 
     # 7. the record
-    basis: Basis = "history" if model is not None else popularity.basis.value
+    basis: Basis = "history" if used is model else popularity.basis.value
     return AccountDecisionRecord(
         decision_id=new_decision_id(),
         account_id=account.account_id,
@@ -216,10 +217,10 @@ def decide_for_account(request: AccountRequest, ctx: AccountContext) -> AccountD
             "size_band": popularity.size_band,
             "population": popularity.basis.value,
         },
-        personalized=model is not None,
-        model_name=primary.name,
-        model_version=primary.version,
-        signals_used=dict(Counter(e.event_type.value for e in usable)) if model else {},
+        personalized=used is model,
+        model_name=used.name,
+        model_version=used.version,
+        signals_used=dict(Counter(e.event_type.value for e in usable)) if used is model else {},
         items=items,
         held_back=held,
         created_at=request.now,

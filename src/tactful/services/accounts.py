@@ -248,12 +248,14 @@ class AccountService:
             data, accounts, settings.account_model, None, settings.account_segment_min_accounts
         )
         trained_on = data.trained_on()
-        return [
+        versions = [
             service.publish_model(self.model_name, recommender, trained_on),
             service.publish_model(
                 SEGMENTS, segments, trained_on | {"segments_used": segments.segments}
             ),
         ]
+        self._latest = (0.0, None)  # this process serves the new version at once
+        return versions
 
     def _trained_before(self) -> bool:
         with self.service.store.reading() as conn:
