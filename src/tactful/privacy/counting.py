@@ -1,9 +1,10 @@
 """What one person can change in a release, bounded before anything is counted.
 
 Each contributor counts at most `max_items` distinct items: their strongest signals, ties
-broken by a fixed hash of (contributor, item), so the choice is deterministic without
-favouring any part of the catalog. They count once in their cohort's size and once in the
-population's.
+broken by a fixed hash of (contributor id, item id), so the choice is deterministic without
+favouring any part of the catalog, and depends on nobody else: adding or removing one
+person changes no other person's choice (which the sensitivity below relies on). They
+count once in their cohort's size and once in the population's.
 
 The released vector holds one block per candidate cohort, then one for the population;
 each block is the item counts followed by the size, the size multiplied by `size_weight`.
@@ -21,7 +22,9 @@ smaller relative to it, so the sizes, on which the k-threshold is decided, get a
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,14 +45,31 @@ def sensitivity(max_items: int, weight: int, cohorts: int) -> int:
     return 2 * per_block if cohorts else per_block
 
 
-def bound_contributions(matrix: sparse.csr_array, max_items: int) -> sparse.csr_array:
-    """At most `max_items` distinct items per row: the strongest, ties by a fixed hash."""
+def stable_keys(ids: Iterable[object]) -> npt.NDArray[np.uint64]:
+    """A fixed 64-bit key per id (BLAKE2b of its text), the same in every run."""
+    return np.fromiter(
+        (
+            int.from_bytes(hashlib.blake2b(str(i).encode(), digest_size=8).digest(), "little")
+            for i in ids
+        ),
+        dtype=np.uint64,
+    )
+
+
+def bound_contributions(
+    matrix: sparse.csr_array,
+    max_items: int,
+    row_keys: npt.NDArray[np.uint64],
+    col_keys: npt.NDArray[np.uint64],
+) -> sparse.csr_array:
+    """At most `max_items` distinct items per row: the strongest, ties broken by a hash of
+    the row's and the column's keys (`stable_keys` of the subject and item ids)."""
     coo = sparse.coo_array(matrix)
     coo.sum_duplicates()
     rows = np.asarray(coo.coords[0], dtype=np.int64)
     cols = np.asarray(coo.coords[1], dtype=np.int64)
     weights = np.asarray(coo.data, dtype=np.float64)
-    order = np.lexsort((_mix(rows, cols), -weights, rows))
+    order = np.lexsort((_mix(row_keys[rows], col_keys[cols]), -weights, rows))
     rows, cols = rows[order], cols[order]
     starts = np.searchsorted(rows, rows, side="left")
     keep = (np.arange(len(rows)) - starts) < max_items
@@ -57,10 +77,10 @@ def bound_contributions(matrix: sparse.csr_array, max_items: int) -> sparse.csr_
     return sparse.csr_array((ones, (rows[keep], cols[keep])), shape=matrix.shape)
 
 
-def _mix(rows: IntArray, cols: IntArray) -> npt.NDArray[np.uint64]:
-    """A fixed pseudo-random order of the cells (splitmix64 of the row and column)."""
+def _mix(rows: npt.NDArray[np.uint64], cols: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """A fixed pseudo-random order of the cells (splitmix64 of the two keys)."""
     with np.errstate(over="ignore"):
-        x = rows.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + cols.astype(np.uint64)
+        x = rows * np.uint64(0x9E3779B97F4A7C15) + cols
         x ^= x >> np.uint64(30)
         x *= np.uint64(0xBF58476D1CE4E5B9)
         x ^= x >> np.uint64(27)
@@ -89,6 +109,7 @@ class Layout:
         """The true vector: `bounded` rows (0/1) counted in their cohort (`segment[row]`,
         -1 for none) and in the population."""
         vector = np.zeros(self.length, dtype=np.int64)
+        segment = np.asarray(segment, dtype=np.int64)
         coo = sparse.coo_array(bounded)
         rows = np.asarray(coo.coords[0], dtype=np.int64)
         cols = np.asarray(coo.coords[1], dtype=np.int64)

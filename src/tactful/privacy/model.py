@@ -125,7 +125,12 @@ class CohortTrends(Recommender[CohortConfig]):
             dtype=np.int64,
             count=len(interactions.subject_ids),
         )
-        bounded = counting.bound_contributions(interactions.matrix, self.config.max_items)
+        bounded = counting.bound_contributions(
+            interactions.matrix,
+            self.config.max_items,
+            counting.stable_keys(interactions.subject_ids),
+            counting.stable_keys(interactions.item_ids),
+        )
         weight = counting.size_weight(self.config.max_items)
         layout = counting.Layout(len(candidates), interactions.n_items, weight)
         d_in = counting.sensitivity(self.config.max_items, weight, len(candidates))
