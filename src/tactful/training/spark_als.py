@@ -52,8 +52,6 @@ if TYPE_CHECKING:
 
 DEFAULT_MASTER = "local[2]"
 APP_NAME = "tactful-als"
-# Shuffles in local mode: a handful of partitions, not Spark's default 200.
-_LOCAL_SHUFFLE_PARTITIONS = "8"
 
 
 @dataclass(frozen=True)
@@ -93,7 +91,8 @@ def start_spark(master: str = DEFAULT_MASTER, app_name: str = APP_NAME) -> Spark
         builder = (
             builder.config("spark.driver.host", "127.0.0.1")
             .config("spark.driver.bindAddress", "127.0.0.1")
-            .config("spark.sql.shuffle.partitions", _LOCAL_SHUFFLE_PARTITIONS)
+            # One shuffle partition per local core, not Spark's default of 200.
+            .config("spark.sql.shuffle.partitions", str(_local_cores(master)))
         )
     with spark_errors("start"), warnings.catch_warnings():
         # pyspark warns at start-up when a pandas it does not support is installed; it
@@ -102,6 +101,14 @@ def start_spark(master: str = DEFAULT_MASTER, app_name: str = APP_NAME) -> Spark
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def _local_cores(master: str) -> int:
+    """The cores of a `local`, `local[N]` or `local[*]` master (N also in `local[N,F]`)."""
+    inside = master.partition("[")[2].partition("]")[0].partition(",")[0]
+    if inside.isdigit() and int(inside) > 0:
+        return int(inside)
+    return 1 if master == "local" else os.cpu_count() or 1
 
 
 @contextmanager
