@@ -83,6 +83,9 @@ class AccountContext:
     ranker: SurfaceRanker | None = None
     categories: Mapping[str, IndexArray] = field(default_factory=dict)
     columns: Mapping[str, ColumnFacts] = field(default_factory=dict)
+    # Organisations like this one, ranked (`Popularity.of(segments, account)`), which
+    # depends only on the segment model and the firmographics; built on the fly when absent.
+    popularity: Popularity | None = None
 
 
 def decide_for_account(request: AccountRequest, ctx: AccountContext) -> AccountDecisionRecord:
@@ -102,7 +105,7 @@ def decide_for_account(request: AccountRequest, ctx: AccountContext) -> AccountD
 
     # 2. candidates: the account model on its history, else organisations like it
     segments = ctx.segments
-    popularity = Popularity.of(segments, account)
+    popularity = ctx.popularity or Popularity.of(segments, account)
     model: ModelHandle | None = None
     history = History.empty()
     strongest: dict[str, tuple[float, AccountEvent]] = {}

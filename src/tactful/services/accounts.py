@@ -29,7 +29,12 @@ from tactful.errors import FieldError, InvalidInput, ModelNotTrained, NotFound
 from tactful.ingestion.accounts import AccountEventIn, AccountIn, parse_account_rows
 from tactful.ingestion.batches import reject_unknown
 from tactful.ingestion.schemas import ID_PATTERN
-from tactful.pipeline.accounts import AccountContext, AccountRequest, decide_for_account
+from tactful.pipeline.accounts import (
+    AccountContext,
+    AccountRequest,
+    Popularity,
+    decide_for_account,
+)
 from tactful.pipeline.models import ModelHandle
 from tactful.records.accounts import LEGAL_BASIS
 from tactful.storage import accounts as stored
@@ -51,6 +56,7 @@ class AccountService:
         self._lock = threading.Lock()
         self._segments: dict[str, ModelHandle] = {}
         self._latest: tuple[float, str | None] = (0.0, None)
+        self._rankings: dict[tuple[str, str | None, str | None], Popularity] = {}
 
     @property
     def model_name(self) -> str:
@@ -163,6 +169,7 @@ class AccountService:
                 }
                 if ranker is not None and ranker.needs_columns
                 else {},
+                self._popularity(segments, account),
             )
             now = service.clock()
             record = decide_for_account(
@@ -263,6 +270,20 @@ class AccountService:
                 self.service.store.latest_model(conn, n) is not None
                 for n in (self.model_name, SEGMENTS)
             )
+
+    def _popularity(self, segments: ModelHandle, account: Account) -> Popularity:
+        """The ranking for organisations of this industry and size band, made once per
+        segment model version (a few hundred distinct segments at most)."""
+        size_band = account.size_band.value if account.size_band is not None else None
+        key = (segments.version, account.industry, size_band)
+        found = self._rankings.get(key)
+        if found is None:
+            found = Popularity.of(segments, account)
+            with self._lock:
+                if len(self._rankings) >= 1024:
+                    self._rankings.clear()
+                self._rankings[key] = found
+        return found
 
     def _segments_model(self, conn: Connection) -> ModelHandle | None:
         """The newest segment popularity (re-checked every CACHE_SECONDS, so a version
