@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/price_of_privacy.py [--datasets ../shared/datasets] [--model ease]
         [--rated-share 0.5] [--users 0] [--seed 42] [--json PATH]
+        [--epsilon 1.0] [--min-cohort 50] [--max-items 20] [--releases 5]
         [--plot docs/img/price-of-privacy.svg] [--png PATH]
 
 Tactful's levels differ by the data categories a decision may use (`consent/levels.py`,
@@ -25,7 +26,18 @@ default; the variants table sweeps it, and tries "only ratings of 4 or 5 were gi
   with no rating left gets the off list, as Tactful falls back to popular;
 * full: the same model trained on the ratings plus a view of every watched film; each list
   leaves out every watched film;
-* aggregate: not built yet (issue 9).
+* aggregate: Tactful's cohort trends (`tactful.privacy`, the code serving uses: contribution
+  bounding, OpenDP's discrete Laplace, the noisy k-threshold, the population fallback).
+  Cohorts are a user's age band and region, the region being the first character of their
+  zip code (a digit 0-9 for US zips: ten declared regions; the few Canadian and other
+  postcodes start with a letter, so those users have no cohort and get the population's
+  trends). Every adult's training ratings are counted, each as a rating with Tactful's
+  weights, so a person's `--max-items` strongest are their best-rated films; minors are
+  never counted, as Tactful never counts them, and are served the population's trends
+  (Tactful would serve them off). Lists exclude nothing (as off: the level reads nothing
+  of the person). DP noise is random and OpenDP cannot be seeded, so the level is released
+  `--releases` times and the table gives the mean (the spread under it, and in the
+  variants, which sweep epsilon and k).
 
 Each level is measured as if everyone chose it. Relevance is the same at every level:
 every test rating of the msr-ml100k split (`bench/_ml100k.py`). Miscalibration is measured
@@ -45,8 +57,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import sparse
 
-from tactful.candidates.base import IndexArray
+from tactful.candidates.base import IndexArray, Interactions
 from tactful.domain.events import EventType
+from tactful.domain.subjects import AgeBand, SubjectAttributes
+from tactful.evaluation.data import subject_id
+from tactful.privacy import CohortConfig, CohortTrends
 from tactful.training.columns import TYPE_CODES
 from tactful.training.policies import WeightTable
 
@@ -66,6 +81,9 @@ TITLES = {
     "miscalibration": "miscalibration (genres)",
 }
 RATED_SHARES = (0.1, 0.25, 0.5, 0.75, 1.0)
+EPSILONS = (0.1, 0.5, 1.0, 2.0, 8.0)
+MIN_COHORTS = (20, 100)
+REGIONS = tuple(str(d) for d in range(10))  # a US zip code's first digit
 
 
 class Signals:
@@ -131,11 +149,100 @@ def personal_tables(
     return out, int(empty.sum())
 
 
-def measure(bench: ml.Bench, table: IndexArray) -> dict[str, Any]:
+class Cohorts:
+    """The aggregate level on ml-100k: who counts, each user's cohort, and the releases."""
+
+    def __init__(self, bench: ml.Bench, explicit_weights: np.ndarray) -> None:
+        self.bench = bench
+        ages = _user_column(bench, 1)
+        zips = _user_column(bench, 4)
+        train = bench.experiment.train
+        self.attributes = [
+            SubjectAttributes(
+                age_band=AgeBand.from_age(int(ages[str(s)])), region=zips[str(s)][:1] or None
+            )
+            for s in train.subject_ids
+        ]
+        adult = np.array([not a.is_minor for a in self.attributes])
+        keep = adult[bench.train_rows]
+        # Every adult's training ratings, weighted as ratings; minors are never counted.
+        self.data = ml.interactions(
+            bench, bench.train_rows[keep], bench.train_cols[keep], explicit_weights[keep]
+        )
+        self.signals = int(keep.sum())
+
+    def release(self, epsilon: float, min_cohort: int, max_items: int) -> tuple[IndexArray, int]:
+        """One release, and every evaluated user's list from it (and how many got the
+        population's trends)."""
+        config = CohortConfig(
+            epsilon=epsilon, min_cohort=min_cohort, max_items=max_items, regions=REGIONS
+        )
+        spec = config.spec
+        ids = self.data.subject_ids
+        cohorts = {
+            str(ids[n]): key
+            for n, attributes in enumerate(self.attributes)
+            if (key := spec.key_of(attributes)) is not None
+        }
+        # The rows of users with no rating left (all minors' rows) are simply empty.
+        model = CohortTrends(config, cohorts).fit(
+            Interactions(ids, self.data.item_ids, self.data.matrix)
+        )
+        table = np.full((len(self.bench.users), ml.K), -1, dtype=np.int64)
+        lists: dict[object, IndexArray] = {}
+        on_population = 0
+        for n, row in enumerate(self.bench.rows.tolist()):
+            key = spec.key_of(self.attributes[row])
+            scores, basis = model.scores_for(key)
+            on_population += basis != "cohort"
+            found = lists.get(key if basis == "cohort" else None)
+            if found is None:
+                found = ml.rank(scores[None, :], None)[0]
+                lists[key if basis == "cohort" else None] = found
+            table[n] = found
+        return table, on_population
+
+
+def _user_column(bench: ml.Bench, column: int) -> dict[str, str]:
+    """One field of u.user per training subject id (1: age, 4: zip code)."""
+    out = {}
+    for line in (bench.dataset.folder / "u.user").read_text(encoding="latin-1").splitlines():
+        fields = line.split("|")
+        if len(fields) >= 5:
+            out[subject_id(int(fields[0]))] = fields[column].strip()
+    return out
+
+
+def measure_releases(
+    bench: ml.Bench, cohorts: Cohorts, runs: int, epsilon: float, min_cohort: int, max_items: int
+) -> dict[str, Any]:
+    """The mean of each metric over `runs` releases, their spread (standard deviation), and
+    nDCG by group on each user's mean nDCG."""
+    rows, per_user, on_population = [], [], []
+    for _ in range(runs):
+        table, population = cohorts.release(epsilon, min_cohort, max_items)
+        rows.append(measure(bench, table, groups=False))
+        per_user.append(ml.accuracy(bench, table)["ndcg"])
+        on_population.append(population)
+    names = (*ACCURACY, *BEYOND)
+    out: dict[str, Any] = {m: float(np.mean([r[m] for r in rows])) for m in names}
+    out["spread"] = {m: float(np.std([r[m] for r in rows])) for m in names}
+    with np.errstate(invalid="ignore"):
+        mean_ndcg = np.nanmean(np.vstack(per_user), axis=0) if runs > 1 else per_user[0]
+    out["by_group"] = ml.by_group(bench, {"ndcg": mean_ndcg})
+    out["signals"] = cohorts.signals
+    out["users_without_signal"] = round(float(np.mean(on_population)))
+    out["releases"] = runs
+    out["epsilon"], out["min_cohort"], out["max_items"] = epsilon, min_cohort, max_items
+    return out
+
+
+def measure(bench: ml.Bench, table: IndexArray, groups: bool = True) -> dict[str, Any]:
     per_user = ml.accuracy(bench, table)
     row: dict[str, Any] = {name: ml.mean(per_user[name]) for name in ACCURACY}
     row.update(ml.beyond(bench, table))
-    row["by_group"] = ml.by_group(bench, {"ndcg": per_user["ndcg"]})
+    if groups:
+        row["by_group"] = ml.by_group(bench, {"ndcg": per_user["ndcg"]})
     return row
 
 
@@ -151,7 +258,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results["off"] = measure(bench, off)
         results["off"]["signals"] = 0
         results["off"]["users_without_signal"] = len(bench.users)
-    results["aggregate"] = {"status": "not built yet (issue 9)"}
+    with ml.timed(seconds, "aggregate"):
+        everyone = np.ones(len(bench.train_stars), dtype=np.bool_)
+        cohorts = Cohorts(bench, Signals(bench, everyone).rating_weights)
+        results["aggregate"] = measure_releases(
+            bench, cohorts, args.releases, args.epsilon, args.min_cohort, args.max_items
+        )
 
     def levels(explicit: np.ndarray) -> dict[str, dict[str, Any]]:
         signals = Signals(bench, explicit)
@@ -196,11 +308,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         seen_off["signals"] = 0
         seen_off["users_without_signal"] = len(bench.users)
         variants["off, if watched films could be excluded"] = seen_off
+    with ml.timed(seconds, "aggregate variants"):
+        for epsilon in EPSILONS:
+            name = f"aggregate, \u03b5 = {epsilon:g} (k = {args.min_cohort})"
+            variants[name] = (
+                results["aggregate"]
+                if epsilon == args.epsilon
+                else measure_releases(
+                    bench, cohorts, args.releases, epsilon, args.min_cohort, args.max_items
+                )
+            )
+        for k in MIN_COHORTS:
+            variants[f"aggregate, k = {k} (\u03b5 = {args.epsilon:g})"] = measure_releases(
+                bench, cohorts, args.releases, args.epsilon, k, args.max_items
+            )
+        # Practically without noise (scale 0.5): what bounding and cohorts alone cost.
+        variants["aggregate, \u03b5 = 100 (near no noise)"] = measure_releases(
+            bench, cohorts, 1, 100.0, args.min_cohort, args.max_items
+        )
     seconds["total"] = round(time.perf_counter() - started, 3)
     return {
         "protocol": bench.protocol.name,
         "model": args.model,
         "rated_share": args.rated_share,
+        "aggregate": {
+            "epsilon": args.epsilon,
+            "min_cohort": args.min_cohort,
+            "max_items": args.max_items,
+            "releases": args.releases,
+            "regions": "first character of the zip code (0-9 declared)",
+        },
         "seed": args.seed,
         "users": len(bench.users),
         "sampled": bench.sampled,
@@ -238,6 +375,18 @@ def tables(report: dict[str, Any]) -> str:
         cells += [_cell(row[m], 1 if m == "arp" else 4) for m in BEYOND]
         signals = f"{row['signals']:,}" if row["signals"] else "none"
         lines.append(f"| {level} | {signals} | " + " | ".join(cells) + " |")
+    aggregate = levels["aggregate"]
+    if "spread" in aggregate:
+        spread = aggregate["spread"]
+        lines += [
+            "",
+            f"aggregate: mean of {aggregate['releases']} releases (\u03b5 = "
+            f"{aggregate['epsilon']:g}, k = {aggregate['min_cohort']}, at most "
+            f"{aggregate['max_items']} items a person); standard deviation: "
+            + ", ".join(f"{TITLES[m]} {_cell(spread[m], 4)}" for m in ("ndcg", "hit_rate"))
+            + f", coverage {_cell(spread['coverage'], 4)}; users served the population's "
+            f"trends: {aggregate['users_without_signal']} of {report['users']}",
+        ]
     lines += ["", "nDCG@10 by group (groups of 20 users or more take part in the gap):", ""]
     for attribute in ml.ATTRIBUTES:
         groups = sorted(levels["off"]["by_group"][attribute]["groups"])
@@ -269,9 +418,12 @@ def tables(report: dict[str, Any]) -> str:
     ]
     for name, row in report["variants"].items():
         signals = f"{row['signals']:,}" if row["signals"] else "none"
+        ndcg = _cell(row["ndcg"])
+        if row.get("releases", 1) > 1:
+            ndcg += f" \u00b1 {_cell(row['spread']['ndcg'])}"
         lines.append(
             f"| {name} | {signals} | {row['users_without_signal']} "
-            f"| {_cell(row['ndcg'])} | {_cell(row['hit_rate'])} "
+            f"| {ndcg} | {_cell(row['hit_rate'])} "
             f"| {_cell(row['coverage'])} | {_cell(row['long_tail'])} "
             f"| {_cell(row['miscalibration'])} |"
         )
@@ -283,7 +435,12 @@ def tables(report: dict[str, Any]) -> str:
 def plot(report: dict[str, Any]) -> Figure:
     """One small panel per metric, a bar per level; below, nDCG@10 per age band and level."""
     levels = [lv for lv in LEVELS if "status" not in report["levels"][lv]]
-    colours = {"off": ml.PALETTE[1], "basic": ml.PALETTE[4], "full": ml.PALETTE[0]}
+    colours = {
+        "off": ml.PALETTE[1],
+        "aggregate": ml.PALETTE[2],
+        "basic": ml.PALETTE[4],
+        "full": ml.PALETTE[0],
+    }
     figure = Figure(figsize=(13, 9.5), layout="constrained")
     grid = figure.add_gridspec(3, 5, height_ratios=(1, 1, 1.25))
     names = (*ACCURACY, *BEYOND)
@@ -295,7 +452,7 @@ def plot(report: dict[str, Any]) -> Figure:
         ax.bar_label(bars, labels=[f"{v:.{digits}f}" for v in values], fontsize=9, padding=2)
         ax.set_title(TITLES[name], fontsize=11)
         ax.set_ylim(0, max(values) * 1.2)
-        ax.tick_params(axis="x", labelsize=11)
+        ax.tick_params(axis="x", labelsize=10, labelrotation=30)
     ax = figure.add_subplot(grid[2, :])
     groups = [("gender", g) for g in ("female", "male")]
     groups += [("age_band", b) for b in _BANDS]
@@ -316,12 +473,14 @@ def plot(report: dict[str, Any]) -> Figure:
         "whatever they consent to)",
         fontsize=11,
     )
-    ax.legend(title="level", fontsize=10, title_fontsize=10, ncols=3, loc="upper right")
+    ax.legend(title="level", fontsize=10, title_fontsize=10, ncols=4, loc="upper right")
     ax.set_ylim(0, 0.7)
     figure.suptitle(
         f"The price of privacy on ml-100k ({report['model']}, {report['users']} users, k = 10)\n"
-        f"basic sees the ratings (given for a random {report['rated_share']:.0%} of watched "
-        "films), full also every watched film; aggregate level not built yet",
+        f"aggregate: cohort trends with differential privacy (\u03b5 = "
+        f"{report['aggregate']['epsilon']:g}, k = {report['aggregate']['min_cohort']}, mean of "
+        f"{report['aggregate']['releases']} releases); basic sees the ratings (given for a "
+        f"random {report['rated_share']:.0%} of watched films), full also every watched film",
         fontsize=12,
     )
     ml.style(figure)
@@ -339,12 +498,24 @@ def main() -> None:
                         help="share of the watched films a person rates")  # fmt: skip
     parser.add_argument("--users", type=int, default=0, help="seeded sample size (0: all)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--epsilon", type=float, default=1.0,
+                        help="aggregate: privacy budget of one release")  # fmt: skip
+    parser.add_argument("--min-cohort", type=int, default=50,
+                        help="aggregate: noisy size a cohort needs (k)")  # fmt: skip
+    parser.add_argument("--max-items", type=int, default=20,
+                        help="aggregate: most items one person counts")  # fmt: skip
+    parser.add_argument("--releases", type=int, default=5,
+                        help="aggregate: releases averaged (the noise is random)")  # fmt: skip
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--plot", type=Path, default=Path("docs/img/price-of-privacy.svg"))
     parser.add_argument("--png", type=Path, default=None, help="also write the figure as PNG")
     args = parser.parse_args()
     if not 0.0 < args.rated_share <= 1.0:
         parser.error("--rated-share must lie in (0, 1]")
+    if not 0.0 < args.epsilon <= 100.0 or args.min_cohort < 1 or args.max_items < 1:
+        parser.error("--epsilon must lie in (0, 100], --min-cohort and --max-items >= 1")
+    if args.releases < 1:
+        parser.error("--releases must be at least 1")
 
     ml.finish(run(args), args, tables, plot)
 
