@@ -167,10 +167,13 @@ def fit_on_spark(
     frame: DataFrame,
     item_ids: npt.NDArray[np.str_],
     config: ALSConfig,
+    reg_param: float | None = None,
 ) -> SparkFit:
     """Train ALS on Spark from (subject, item, weight) cells; Tactful's recommender back.
 
     Repeated cells keep their largest weight, as Tactful's training matrix does.
+    `reg_param` overrides Spark's regParam (default λ / mean positives per subject, see
+    above); the served model's fold-in keeps the config's λ either way.
     """
     from pyspark.ml.recommendation import ALS
     from pyspark.sql import functions as F  # noqa: N812 (Spark's own convention)
@@ -201,7 +204,8 @@ def fit_on_spark(
             cells.unpersist()
             raise InvalidInput("An interaction names a subject or item index out of range.")
         partitions = spark.sparkContext.defaultParallelism
-        reg_param = config.regularization * subjects / n
+        if reg_param is None:
+            reg_param = config.regularization * subjects / n
         als = ALS(
             rank=config.factors,
             maxIter=config.iterations,
