@@ -40,7 +40,8 @@ from tests.clock import Clock
 from tests.conftest import need_service
 from tests.trained_shop import T0
 
-pytestmark = pytest.mark.slow
+# One group, so that `pytest -n --dist loadgroup` keeps the module on one worker (one JVM).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("spark")]
 
 CONFIG = ALSConfig(factors=8, regularization=1.0, iterations=5, seed=7)
 WITHDRAWN = "crowd-3"
