@@ -55,7 +55,7 @@ def test_scale_bench_prints_and_writes_every_figure(tmp_path: Path) -> None:
     assert ingestion["withdrawals_after_events"] > 0
     training = report["training"]
     assert training["seconds"] > 0
-    assert set(training["models"]) == {"popularity", "itemknn"}
+    assert set(training["models"]) == {"popularity", "itemknn", "cohorts"}
     personal = training["models"]["itemknn"]
     assert 0 < personal["subjects"] < 400
     assert personal["items"] == 80

@@ -337,7 +337,7 @@ def test_a_receipt_verifies_offline_and_fails_when_one_byte_changes(
         ("sensitive.health", "granted"),
         (ADS, "denied"),
     ]
-    assert claims["tactful"]["notice_version"] == "2026-12-01"
+    assert claims["tactful"]["notice_version"] == "2026-11-15"
     verified = ok(client.post("/v1/receipts/verify", json={"jws": jws}))
     assert verified == {"valid": True, "claims": claims}
 
@@ -490,13 +490,13 @@ def test_an_objection_blocks_direct_marketing_until_the_subject_lifts_it(
     stored = service.import_consents(
         [
             ConsentRecord(
-                "erin", ADS, ConsentStatus.GRANTED, "2026-12-01", ConsentMethod.IMPORT, clock()
+                "erin", ADS, ConsentStatus.GRANTED, "2026-11-15", ConsentMethod.IMPORT, clock()
             ),
             ConsentRecord(
                 "erin",
                 "sensitive.alcohol",
                 ConsentStatus.GRANTED,
-                "2026-12-01",
+                "2026-11-15",
                 ConsentMethod.IMPORT,
                 clock(),
             ),

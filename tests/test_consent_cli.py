@@ -97,7 +97,7 @@ def test_publishing_a_widened_notice_reports_the_stale_purposes(
 ) -> None:
     text = (Path(__file__).parents[1] / "src/tactful/defaults/notice.toml").read_text()
     assert packaged_notice().version in text
-    widened = text.replace('version = "2026-12-01"', 'version = "2027-01-01"', 1).replace(
+    widened = text.replace('version = "2026-11-15"', 'version = "2027-01-01"', 1).replace(
         'data_categories = ["purchase_history", "explicit_feedback"]',
         'data_categories = ["purchase_history", "explicit_feedback", "browsing_history"]',
         1,
@@ -110,7 +110,7 @@ def test_publishing_a_widened_notice_reports_the_stale_purposes(
     assert "personalization.explicit: uses more data: browsing_history" in published.stdout
 
     versions = tactful(settings, "notice", "versions")
-    assert "2026-12-01" in versions.stdout
+    assert "2026-11-15" in versions.stdout
     assert "2027-01-01" in versions.stdout
 
     # Same version, other content: refused, with the reason.

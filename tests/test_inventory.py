@@ -54,7 +54,7 @@ def test_the_inventory_lists_each_kind_of_data_with_source_purpose_retention_and
     service: Tactful,
 ) -> None:
     inventory = service.inventory("alice")
-    assert inventory["notice_version"] == "2026-12-01"
+    assert inventory["notice_version"] == "2026-11-15"
     by_category = {e["data_category"]: e for e in inventory["data"]}
     purchases = by_category["purchase_history"]
     assert purchases["count"] == 2

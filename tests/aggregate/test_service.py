@@ -9,6 +9,7 @@ import tomllib
 from importlib import resources
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from tactful.consent.ledger import ConsentMethod
 from tactful.consent.notice import parse_notice
 from tactful.errors import InvalidInput
 from tactful.service import Tactful
+from tactful.services.export import export_schema, export_subject
 from tactful.settings import Settings
 from tactful.storage import tables as t
 from tests import shop
@@ -166,7 +168,7 @@ def test_a_notice_without_the_purpose_offers_no_aggregate_level(settings: Settin
     document = tomllib.loads(
         resources.files("tactful.defaults").joinpath("notice.toml").read_text("utf-8")
     )
-    document["version"] = "2026-12-01-without-trends"
+    document["version"] = "2026-11-15-without-trends"
     document["purposes"] = [p for p in document["purposes"] if p["code"] != AGGREGATE]
     svc = Tactful(aggregate_settings(settings), notice=parse_notice(document))
     try:
@@ -184,3 +186,17 @@ def test_a_notice_without_the_purpose_offers_no_aggregate_level(settings: Settin
         assert svc.privacy_releases() == []
     finally:
         svc.close()
+
+
+def test_an_export_at_the_aggregate_level_matches_the_published_schema(
+    service: Tactful,
+) -> None:
+    service.set_level("alice", "aggregate", WEB)
+    decision = service.recommend("alice", k=3)
+    export = export_subject(service, "alice")
+    validator = jsonschema_rs.Draft202012Validator(export_schema(), validate_formats=True)
+    assert [f"{e.instance_path}: {e.message}" for e in validator.iter_errors(export)] == []
+    assert export["consents"]["level"] == "aggregate"
+    why = service.why("alice", decision["decision_id"])
+    assert why["items"][0]["reason_code"] == "cohort"
+    assert why["level"] == why["level_now"] == "aggregate"

@@ -70,7 +70,11 @@ def test_consent_changes_are_logged_by_fingerprint_never_by_id(service: Tactful)
     }
     assert level.actor == "subject"
     assert level.detail["method"] == "web_form"
-    assert level.detail["purposes"] == {EXPLICIT: "withdrawn", BEHAVIORAL: "denied"}
+    assert level.detail["purposes"] == {
+        EXPLICIT: "withdrawn",
+        BEHAVIORAL: "denied",
+        "personalization.aggregate": "denied",
+    }
     assert objection.detail["objection"] == "raised"
     assert objection.detail["purposes"][MARKETING] == "withdrawn"
     assert set(objection.detail["purposes"].values()) <= {"withdrawn", "denied"}

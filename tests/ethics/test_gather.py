@@ -258,7 +258,12 @@ def test_the_recommenders_main_parameters(service: Tactful, report: dict[str, An
     assert ease is not None
     assert models["ease"]["version"] == ease.version
     assert models["ease"]["trained_on"] == ease.trained_on
-    assert [level["level"] for level in recommenders["levels"]] == ["off", "basic", "full"]
+    assert [level["level"] for level in recommenders["levels"]] == [
+        "off",
+        "aggregate",
+        "basic",
+        "full",
+    ]
     gambling = next(s for s in recommenders["guardrails"]["sensitive"] if s["code"] == "gambling")
     assert gambling["unlocked_by"] == "sensitive.gambling"
     assert recommenders["guardrails"]["self_excludable"] == ["gambling", "alcohol"]

@@ -57,7 +57,7 @@ def random_shop(rng: np.random.Generator, n_subjects: int = 40, n_events: int = 
             subject_id,
             str(pool[int(rng.integers(0, len(pool)))]),
             statuses[int(rng.choice(3, p=[0.6, 0.2, 0.2]))],
-            "2026-12-01",
+            "2026-11-15",
             ConsentMethod.API,
             T0 + timedelta(days=int(rng.integers(0, 30)) + (60 if late else 0)),
             sequence=next(sequence) + (10_000 if late else 0),

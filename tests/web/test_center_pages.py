@@ -111,7 +111,7 @@ def test_the_overview_says_the_level_and_its_reason_and_summarizes_the_notice(
     for fact in (
         "Example Shop Ltd",
         "privacy@shop.example.com",
-        "2026-12-01",
+        "2026-11-15",
         "Recommendations from what you bought and rated",
         "Kept for 730 days, then deleted.",
         "explicit consent (GDPR Art. 9(2)(a))",

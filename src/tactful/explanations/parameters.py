@@ -364,7 +364,7 @@ def _recommender_entry(
                 "recommender was trained on, or while it is not trained"
             )
         elif "popular" in roles and level is PersonalizationLevel.AGGREGATE and cohort_model:
-            when = f"only while the {cohort_model} trends are not computed yet"
+            when = f"only while the {cohort_model} recommender is not trained yet"
         elif "popular" in roles:
             when = "always"
         else:

@@ -182,6 +182,12 @@ class CohortTrends(Recommender[CohortConfig]):
                 self._scores[key if basis == "cohort" else None] = found
         return found, basis
 
+    def facts(self) -> ReleaseFacts:
+        """What the fit released and spent."""
+        if self.release is None:
+            raise ModelNotTrained("The cohort trends have not been released.")
+        return self.release
+
     def released_cohorts(self) -> list[tuple[CohortKey, int]]:
         """The released cohorts and their noisy sizes."""
         sizes = self._sizes if self._sizes is not None else np.zeros(0, dtype=np.int64)

@@ -87,8 +87,7 @@ class AggregateService:
             return []
         say("releasing cohort trends with differential privacy")
         model = CohortTrends(config, found.cohorts).fit(found.interactions)
-        release = model.release
-        assert release is not None  # set by fit
+        release = model.facts()
         trained_on = {
             # Noisy, from the release itself: the exact counts are never recorded.
             "subjects": release.contributors,
@@ -142,6 +141,7 @@ class AggregateService:
         plans = [LaplacePlan(r["noise_scale"], r["sensitivity"], r["epsilon"]) for r in releases]
         weight = counting.size_weight(config.max_items)
         spec = config.spec
+        total = composed_epsilon(plans) if plans else 0.0
         return {
             "offered": self.offered(),
             "recommender": COHORTS,
@@ -157,11 +157,11 @@ class AggregateService:
             "size_share_of_budget": round(weight / (config.max_items + weight), 4),
             "text": _text(config),
             "releases": releases,
-            "total_epsilon": composed_epsilon(plans) if plans else 0.0,
+            "total_epsilon": total,
             "total_text": (
                 f"{len(releases)} release(s) so far, over largely the same people: together "
-                f"they spend \u03b5 = {composed_epsilon(plans):.4g} (sequential composition, "
-                "computed by OpenDP)."
+                f"they spend \u03b5 = {total:.4g} (sequential composition, computed by "
+                "OpenDP)."
                 if plans
                 else "No release yet: the trends are computed at the next training."
             ),
@@ -169,8 +169,7 @@ class AggregateService:
 
 
 def _release_facts(model: CohortTrends) -> dict[str, Any]:
-    r = model.release
-    assert r is not None
+    r = model.facts()
     return {
         "mechanism": r.noise.mechanism,
         "epsilon": r.noise.epsilon,
