@@ -2,7 +2,8 @@
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PYTEST_ARGS ?= -n 2
+# loadgroup: the Spark tests share one xdist worker, so one Java process at a time.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: demo test lint typecheck unit bench clean
 

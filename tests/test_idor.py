@@ -68,6 +68,8 @@ class People:
                 "category": "gambling",
                 "message_id": message["message_id"],
                 "campaign_id": "news",
+                # An organisation, not a person: the account routes are operator-only too.
+                "account_id": "acme",
                 # A fairness audit run names no one; any id stands for it.
                 "audit_id": "0b3c8a9e-0000-4000-8000-000000000000",
             }
