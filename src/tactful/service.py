@@ -80,6 +80,7 @@ from tactful.storage.bulk import iter_event_columns, iter_subject_consents
 from tactful.storage.database import PoolOptions
 from tactful.storage.history import decisions_for
 from tactful.storage.identity import put_identities, sealed_identity
+from tactful.storage.jobs import claim_run
 from tactful.storage.keyring import Keyring
 from tactful.storage.receipts import objecting_subjects
 from tactful.storage.repository import ModelVersion, Store, StoredEvent
@@ -934,6 +935,10 @@ class Tactful:
             versions += self.aggregate.train(say)
         self._latest.clear()
         return versions
+
+    def claim_job_run(self, job: str, slot: int) -> bool:
+        """Whether this process runs `job` in `slot` (see `services.retention.Schedule`)."""
+        return claim_run(self.store.engine, job, slot, self.clock())
 
     def publish_model(
         self,

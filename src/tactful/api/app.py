@@ -52,7 +52,9 @@ def create_app(settings: Settings | None = None, service: Tactful | None = None)
         schedule = None
         if owned and settings.retention_interval_seconds > 0:
             schedule = RetentionSchedule(
-                app.state.tactful.run_retention, settings.retention_interval_seconds
+                app.state.tactful.run_retention,
+                settings.retention_interval_seconds,
+                app.state.tactful.claim_job_run,
             )
             schedule.start()
         # Fairness audits of the recent decisions, every audit_policy.schedule.interval_hours.

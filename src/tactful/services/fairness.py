@@ -269,7 +269,13 @@ class FairnessAudits:
         if last is not None:
             due = last.started_at + timedelta(seconds=interval)
             first = max(0.0, (due - self.service.clock()).total_seconds())
-        return Schedule(self._scheduled_run, interval, "fairness-audit", first=first)
+        return Schedule(
+            self._scheduled_run,
+            interval,
+            "fairness-audit",
+            first=first,
+            claim=self.service.claim_job_run,
+        )
 
     def _scheduled_run(self) -> None:
         run = self.run(actor=SCHEDULE_ACTOR)

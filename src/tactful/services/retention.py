@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -111,6 +112,13 @@ class Schedule:
     """Runs `job` every `interval` seconds on a daemon thread named `tactful-<name>` until
     stopped, the first time after `first` seconds (default: one interval). A failing run is
     logged and retried at the next interval: a job never stops the schedule nor the server.
+
+    With `claim`, a run goes ahead only when `claim(name, slot)` says this process won it,
+    the slot being the wall-clock interval the run falls in: with several serving processes
+    (`tactful serve --workers N`, or several hosts) each job then runs once per interval.
+    Processes whose timers straddle a slot boundary may both run; with the first run timed
+    from the last stored one, that takes timers a whole slot apart, which start-up skew of a
+    few seconds is not.
     """
 
     def __init__(
@@ -120,8 +128,10 @@ class Schedule:
         name: str = "retention",
         *,
         first: float | None = None,
+        claim: Callable[[str, int], bool] | None = None,
     ) -> None:
         self.job = job
+        self.claim = claim
         self.interval = interval
         self.name = name
         self.first = interval if first is None else first
@@ -140,7 +150,11 @@ class Schedule:
         wait = self.first
         while not self._stop.wait(wait):
             try:
-                self.job()
+                slot = int(time.time() // self.interval)
+                if self.claim is None or self.claim(self.name, slot):
+                    self.job()
+                else:
+                    logger.info("%s run of slot %d taken by another process", self.name, slot)
             except Exception:
                 logger.exception("%s run failed; retrying at the next interval", self.name)
             wait = self.interval
@@ -149,5 +163,10 @@ class Schedule:
 class RetentionSchedule(Schedule):
     """The retention job's schedule (`TACTFUL_RETENTION_INTERVAL_SECONDS`)."""
 
-    def __init__(self, job: Callable[[], object], interval: float) -> None:
-        super().__init__(job, interval, "retention")
+    def __init__(
+        self,
+        job: Callable[[], object],
+        interval: float,
+        claim: Callable[[str, int], bool] | None = None,
+    ) -> None:
+        super().__init__(job, interval, "retention", claim=claim)

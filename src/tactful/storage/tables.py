@@ -508,3 +508,13 @@ account_decisions = Table(
     Column("record", JSONType, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# One row per run of a scheduled job (retention, fairness audits), inserted before the run:
+# with several serving processes, the one whose insert succeeds runs the job for that slot.
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("job", String(64), primary_key=True),
+    Column("slot", BigInteger, primary_key=True, autoincrement=False),
+    Column("claimed_at", UTCDateTime(), nullable=False),
+)
