@@ -5,9 +5,10 @@ A key reads `tk_<key_id>_<secret>`: a 12-character random id of letters and digi
 settings (TACTFUL_API_KEY or the development key file) stays valid as the bootstrap key,
 with every scope, so that a fresh install can create its first keys.
 
-Verified keys are cached in the process for `CACHE_SECONDS` at most: a key revoked through
-another Tactful instance on the same store is refused here within that bound (a
-revocation through this instance takes effect at once). `last_used_at` is written at
+Keys are checked against the store on every request by default
+(`TACTFUL_API_KEY_CACHE_SECONDS` = 0), so a key revoked through any Tactful process on the
+same store is refused at once by every other; with a cache of n seconds, within n seconds
+elsewhere (a revocation through this instance takes effect here at once either way). `last_used_at` is written at
 most once a minute per key per process, so the hot path does no write.
 """
 
@@ -173,8 +174,8 @@ class ApiKeys:
             return stored.usable_keys(conn, self.clock())
 
     def revoke(self, key_id: str) -> dict[str, Any]:
-        """Revoke a key (again is a no-op); refused at once here, elsewhere within the cache
-        bound."""
+        """Revoke a key (again is a no-op); refused at once here, and elsewhere within the
+        key cache's bound (none by default)."""
         if key_id == BOOTSTRAP:
             raise Conflict(
                 "The bootstrap key comes from settings (TACTFUL_API_KEY or the development key "

@@ -60,6 +60,6 @@ def list_keys(service: Service) -> dict[str, Any]:
     return {"keys": service.keys.list()}
 
 
-@router.delete("/{key_id}", summary="Revoke a key (refused everywhere within seconds)")
+@router.delete("/{key_id}", summary="Revoke a key (refused at once by every serving process)")
 def revoke_key(key_id: str, service: Service) -> dict[str, Any]:
     return service.keys.revoke(key_id)
