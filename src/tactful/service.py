@@ -139,7 +139,7 @@ class Tactful:
         self.signer = ReceiptSigner.load_or_create(
             settings.resolved_receipt_key_file, create=settings.environment == "development"
         )
-        self.keyring = Keyring.open(settings.resolved_keyring_url)
+        self.keyring = Keyring.open(settings.resolved_keyring_url, PoolOptions.of(settings))
         self.cipher = SubjectCipher(load_master_key(settings), self.keyring, self.clock)
         self.audit = AuditLog(
             self.store,

@@ -72,7 +72,7 @@ def run_migrate(settings: Settings, *, check: bool = False) -> int:
     finally:
         engine.dispose()
     # The keyring's one table, so that workers starting together find it made.
-    Keyring.open(settings.resolved_keyring_url).close()
+    Keyring.open(settings.resolved_keyring_url, PoolOptions.of(settings)).close()
     if done.changed:
         console.print(f"{where}: schema migrated from {done.before or 'empty'} to {done.after}.")
     else:

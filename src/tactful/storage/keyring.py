@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tactful.errors import StoreUnavailable
-from tactful.storage.database import make_engine
+from tactful.storage.database import PoolOptions, make_engine
 from tactful.storage.tables import UTCDateTime
 
 _metadata = MetaData()
@@ -45,8 +45,8 @@ class Keyring:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str) -> Keyring:
-        engine = make_engine(url)
+    def open(cls, url: str, pool: PoolOptions | None = None) -> Keyring:
+        engine = make_engine(url, pool)
         try:
             _metadata.create_all(engine)
         except OperationalError as exc:
