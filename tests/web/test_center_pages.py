@@ -189,7 +189,7 @@ def test_a_form_value_we_do_not_offer_is_shown_again_with_422_and_nothing_stored
     assert level.status_code == 422
     assert 'aria-describedby="level-error"' in level.text
     assert 'class="error" id="level-error"' in level.text
-    assert "Choose one of the three levels" in level.text
+    assert "Choose one of the levels" in level.text
     bad_choices = [
         {"choice:no.such_purpose": "allow"},
         {"choice:analytics.aggregate": "maybe"},
@@ -421,3 +421,30 @@ def test_gpc_is_honoured_said_on_the_page_and_shown_in_the_choices(
     status = status_of(service, "alice", "advertising.cross_context")
     assert status["status"] == "withdrawn"
     assert status["method"] == "gpc"
+
+
+def test_a_person_chooses_trends_only_and_sees_lists_from_the_trends(
+    client: TestClient, service: Tactful
+) -> None:
+    open_center(client, service, "alice")
+    page = client.get("/privacy-center/choices")
+    assert 'id="level-aggregate" value="aggregate"' in page.text
+    assert '<a href="/transparency">' in page.text
+    chosen = client.post(
+        "/privacy-center/level",
+        data={"csrf": csrf_of(page), "level": "aggregate"},
+        follow_redirects=False,
+    )
+    assert chosen.status_code == 303
+    assert chosen.headers["location"].endswith("done=level_aggregate")
+    after = client.get(chosen.headers["location"])
+    assert "Trends only: you see what is popular among many people like you" in after.text
+    assert service.consents("alice")["level"] == "aggregate"
+    assert "<strong>Trends only</strong>" in after.text
+    # Her next list reads nothing of hers: it comes from the trends, and says so.
+    recs = client.get("/privacy-center/recommendations")
+    assert recs.status_code == 200
+    decision = service.decision(service.decisions_of("alice")["decisions"][0]["decision_id"])
+    assert decision["level"] == "aggregate"
+    assert decision["signals_used"] == {}
+    assert decision["purposes"] == ["personalization.aggregate"]

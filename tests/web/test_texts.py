@@ -29,6 +29,7 @@ from tactful.domain.catalog import Item
 from tactful.domain.events import Event, EventType
 from tactful.domain.purposes import (
     DEFAULT_PURPOSES,
+    PERSONALIZATION_AGGREGATE,
     PERSONALIZATION_BEHAVIORAL,
     PERSONALIZATION_EXPLICIT,
 )
@@ -36,6 +37,7 @@ from tactful.domain.subjects import AgeBand, SubjectAttributes
 from tactful.explanations import why
 from tactful.explanations.reasons import (
     Explanation,
+    explain_cohort,
     explain_exploration,
     explain_personal,
     explain_pinned,
@@ -120,6 +122,10 @@ def explanations() -> Iterator[Explanation]:
     yield explain_exploration(purposes, "v1", personal=True)
     yield explain_exploration(frozenset(), "v1", personal=False)
     yield explain_pinned(frozenset(), "v1")
+    aggregate = frozenset({PERSONALIZATION_AGGREGATE})
+    for basis in ("cohort", "too_small", "no_cohort"):
+        cohort = None if basis == "no_cohort" else "north, 25-34"
+        yield explain_cohort(basis, cohort, 50, 0.5, aggregate, "v1")
 
 
 def test_every_reason_code_writes_exactly_the_recorded_sentence() -> None:
@@ -252,6 +258,7 @@ def test_every_level_reason_writes_exactly_the_recorded_sentence() -> None:
         (denied, adult),
         (_state(PERSONALIZATION_EXPLICIT), adult),
         (_state(PERSONALIZATION_EXPLICIT, PERSONALIZATION_BEHAVIORAL), adult),
+        (_state(PERSONALIZATION_AGGREGATE), adult),
     ]
     reasons = [derive_level(state, who).reason for state, who in cases]
     for reason in reasons:

@@ -48,3 +48,29 @@ def test_it_is_in_french_for_a_french_reader(client: TestClient) -> None:
     response = client.get("/transparency", headers={"Accept-Language": "fr"})
     assert response.status_code == 200
     assert '<html lang="fr">' in response.text
+
+
+def test_it_shows_the_privacy_budget_spent(client: TestClient, service: Tactful) -> None:
+    budget = service.main_parameters()["aggregate"]
+    assert budget["offered"]
+    releases = budget["releases"]
+    assert len(releases) >= 1  # the shop's training made one
+    body = client.get("/transparency").text
+    assert "Privacy budget of the trends" in body
+    # Every release is a row, with the budget it spent; the total is the one OpenDP composed.
+    for release in releases:
+        assert f"<code>{release['model_version']}</code>" in body
+    total = re.search(r'<dd id="budget-total">([^<]+)</dd>', body)
+    assert total is not None
+    assert float(total.group(1).replace(",", "")) == round(budget["total_epsilon"], 2)
+    # A second training is a second release: it is added to the page and to the total.
+    service.train()
+    after = service.main_parameters()["aggregate"]
+    assert len(after["releases"]) == len(releases) + 1
+    assert after["total_epsilon"] > budget["total_epsilon"]
+    body = client.get("/transparency").text
+    for release in after["releases"]:
+        assert f"<code>{release['model_version']}</code>" in body
+    total = re.search(r'<dd id="budget-total">([^<]+)</dd>', body)
+    assert total is not None
+    assert float(total.group(1).replace(",", "")) == round(after["total_epsilon"], 2)

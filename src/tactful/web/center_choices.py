@@ -206,7 +206,9 @@ def change_level(
     try:
         chosen = PersonalizationLevel(level)
     except ValueError:
-        message = t("Choose one of the three levels: off, basic or full. Nothing was changed.")
+        message = t(
+            "Choose one of the levels: off, trends only, basic or full. Nothing was changed."
+        )
         return _render_choices(request, who, errors=FormErrors(level=message))
     service = service_of(request)
     if chosen is not PersonalizationLevel.OFF:

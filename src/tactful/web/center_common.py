@@ -26,7 +26,9 @@ Csrf = Annotated[str, Form(max_length=200)]
 Text = Annotated[str, Form()]
 
 # `done` codes whose change wrote a consent receipt.
-WITH_RECEIPT = frozenset({"saved", "withdrawn", "level_off", "level_basic", "level_full"})
+WITH_RECEIPT = frozenset(
+    {"saved", "withdrawn", "level_off", "level_aggregate", "level_basic", "level_full"}
+)
 
 
 def see(url: str) -> RedirectResponse:
@@ -50,6 +52,10 @@ def consent_notices(request: Request, done: str | None) -> list[str]:
             "Done: that purpose is no longer used. What you see now already follows it."
         ),
         "level_off": t("Personalization is off. Nothing about you is used to choose what you see."),
+        "level_aggregate": t(
+            "Trends only: you see what is popular among many people like you; nothing about "
+            "you alone is used."
+        ),
         "level_basic": t("Basic personalization is on: only what you bought and rated is used."),
         "level_full": t(
             "Full personalization is on: what you bought, rated, browsed and searched is used."

@@ -21,7 +21,6 @@ def transparency(request: Request) -> HTMLResponse:
     service = service_of(request)
     context = {
         "parameters": service.main_parameters(),
-        "releases": service.privacy_releases() if hasattr(service, "privacy_releases") else [],
         "notice": service.notice(),
     }
     return pages_of(request).render(request, "transparency.html", context)

@@ -75,6 +75,10 @@ MESSAGE_CHECKS: dict[str, tuple[Sentence, ...]] = {
             "Personalization is off for this person, so no profiling-based message; this "
             "campaign's audience was chosen by profiling."
         ),
+        N_(
+            "This person allows only trends among many people (the aggregate level), so no "
+            "profiling-based message; this campaign's audience was chosen by profiling."
+        ),
         N_("A profiled campaign; personalization is basic."),
         N_("A profiled campaign; personalization is full."),
     ),
