@@ -11,6 +11,7 @@ from typing import TypeVar
 from rich.console import Console
 
 from tactful.consent.ledger import ConsentRecord
+from tactful.demo.vocabulary import REGIONS
 from tactful.service import Tactful
 from tactful.settings import Settings
 
@@ -124,6 +125,10 @@ def _center_link(settings: Settings, subject_id: str, base: str) -> str:
 
 
 def run_demo(settings: Settings, *, rebuild: bool, serve: bool, small: bool) -> None:
+    if not settings.aggregate_regions:
+        # The demo shop's regions are the cohorts' (the trends-only level); an operator
+        # declares theirs with TACTFUL_AGGREGATE_REGIONS.
+        settings = settings.model_copy(update={"aggregate_regions": list(REGIONS)})
     marker = settings.data_dir / "demo-built"
     if rebuild and settings.data_dir.exists():
         shutil.rmtree(settings.data_dir)

@@ -64,6 +64,7 @@ from tactful.domain.purposes import (
     ANALYTICS_AGGREGATE,
     MARKETING_EMAIL,
     MARKETING_PUSH,
+    PERSONALIZATION_AGGREGATE,
     PERSONALIZATION_BEHAVIORAL,
     PERSONALIZATION_EXPLICIT,
     sensitive_purpose_code,
@@ -527,7 +528,10 @@ def _build_consents(
             if u[i, 2] < 0.1:
                 choices.append((t, MARKETING_PUSH, _G))
         if analytics is not None:
+            # Whoever answers for the shop's statistics answers the same for trends among
+            # people like them: those who decline profiling but allow both get "trends only".
             choices.append((t, ANALYTICS_AGGREGATE, analytics))
+            choices.append((t, PERSONALIZATION_AGGREGATE, analytics))
         if marketing is not None:
             choices.append((t, MARKETING_EMAIL, marketing))
         rows += [(when, i, purpose, status, method) for when, purpose, status in choices]

@@ -386,6 +386,8 @@ _REGIONS = (
     "north", "north-east", "north-west", "central", "east", "west", "south", "south-east",
     "south-west", "islands",
 )  # fmt: skip
+# Public: the demo declares them as the trends-only level's cohort regions.
+REGIONS = _REGIONS
 _REGION_WEIGHTS = (8, 9, 12, 14, 9, 8, 10, 16, 9, 5)
 _GENDERS: tuple[str | None, ...] = ("female", "male", "nonbinary", None)
 _GENDER_WEIGHTS = (0.48, 0.44, 0.02, 0.06)
