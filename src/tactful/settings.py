@@ -153,6 +153,7 @@ class Settings(BaseSettings):
                 + "; ".join(f"{e.field}: {e.message}" for e in errors)
             )
         return self
+
     # -- account level (business to business; see tactful.pipeline.accounts)
     account_surfaces: list[str] = Field(
         default_factory=lambda: ["b2b-home", "b2b-cart"],

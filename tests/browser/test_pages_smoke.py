@@ -1,4 +1,5 @@
-"""The front page, the transparency page and the error page: served by the app, accessible, in both languages."""
+"""The front page, the transparency page and the error page: served by the app, accessible,
+in both languages."""
 
 from __future__ import annotations
 

@@ -8,8 +8,9 @@ with every scope, so that a fresh install can create its first keys.
 Keys are checked against the store on every request by default
 (`TACTFUL_API_KEY_CACHE_SECONDS` = 0), so a key revoked through any Tactful process on the
 same store is refused at once by every other; with a cache of n seconds, within n seconds
-elsewhere (a revocation through this instance takes effect here at once either way). `last_used_at` is written at
-most once a minute per key per process, so the hot path does no write.
+elsewhere (a revocation through this instance takes effect here at once either way).
+`last_used_at` is written at most once a minute per key per process, so the hot path does
+no write.
 """
 
 from __future__ import annotations
