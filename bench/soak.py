@@ -754,12 +754,14 @@ def soak(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
 
 def analyse(rows: Sequence[Done], sampler: Sampler, args: argparse.Namespace) -> dict[str, Any]:
     duration = max([args.duration, *(r.ended for r in rows)])
+    # The timeline holds the whole bins of the offered duration; answers read after it
+    # (the last requests' tails) are in the totals, not in a bin of their own.
     width = args.sample_every
+    n_bins = max(1, math.floor(args.duration / width))
     series_ends = sorted(r.ended for r in rows)
     latency_bins: dict[int, list[float]] = defaultdict(list)
     for r in rows:
         latency_bins[int(r.ended // width)].append((r.ended - r.due) * 1000)
-    n_bins = math.ceil(duration / width)
     processes = []
     for pid, points in sorted(sampler.memory.items()):
         times, memory = [t for t, _ in points], [m for _, m in points]
@@ -811,9 +813,11 @@ def analyse(rows: Sequence[Done], sampler: Sampler, args: argparse.Namespace) ->
         "measured_s": duration,
         "timeline": {
             "bin_s": width,
-            "per_second": per_second(series_ends, width, duration),
+            "per_second": per_second(series_ends, width, n_bins * width),
             "errors_per_second": per_second(
-                [r.ended for r in rows if r.status != EXPECTED_STATUS[r.kind]], width, duration
+                [r.ended for r in rows if r.status != EXPECTED_STATUS[r.kind]],
+                width,
+                n_bins * width,
             ),
             "p50_ms": [percentile(latency_bins.get(b, []), 50) for b in range(n_bins)],
             "p99_ms": [percentile(latency_bins.get(b, []), 99) for b in range(n_bins)],
@@ -827,6 +831,9 @@ def analyse(rows: Sequence[Done], sampler: Sampler, args: argparse.Namespace) ->
         "postgres_connections": {
             "min": min(connections, default=0),
             "max": max(connections, default=0),
+            # More than `max` means connections were closed and opened again during the run
+            # (a pool's overflow connections are closed when given back).
+            "distinct_backends_seen": len(sampler.backends),
             "samples": [[round(t, 1), c] for t, c in sampler.connections],
         },
     }
@@ -877,7 +884,8 @@ def table(report: dict[str, Any]) -> str:
         f"{cpu['machine_busy_percent_of_all_cores']:.0f} % of all cores",
         f"memory: {report['memory_verdict']} "
         f"(slope over the part after {settings['warmup_s']:g} s)",
-        f"PostgreSQL connections to the store: {pg['min']} to {pg['max']}",
+        f"PostgreSQL connections to the store: {pg['min']} to {pg['max']} "
+        f"({pg['distinct_backends_seen']} different backends seen)",
     ]
     return "\n".join(lines)
 
@@ -886,8 +894,14 @@ def plot(report: dict[str, Any], path: Path) -> None:
     from _ml100k import save, style
     from matplotlib.figure import Figure
 
-    timeline = report["timeline"]
-    width = timeline["bin_s"]
+    width = report["timeline"]["bin_s"]
+    # Whole bins of the offered duration only (a last, partial bin would read as a drop).
+    whole = max(1, math.floor(report["settings"]["duration_s"] / width))
+    timeline = {
+        k: [math.nan if x is None else x for x in v[:whole]]  # null in JSON: an empty bin
+        for k, v in report["timeline"].items()
+        if isinstance(v, list)
+    }
     mids = [width * (n + 0.5) for n in range(len(timeline["per_second"]))]
     figure = Figure(figsize=(10, 9), layout="constrained")
     rate_ax, latency_ax, memory_ax = figure.subplots(3, 1, sharex=True)
