@@ -100,6 +100,18 @@ def test_the_export_is_readable_by_its_owner_only(service: Tactful, tmp_path: Pa
         assert stat.S_IMODE((tmp_path / "export" / name).stat().st_mode) == 0o600
 
 
+def test_each_export_is_written_to_the_audit_log(service: Tactful, tmp_path: Path) -> None:
+    before = service.audit.entries(action="training.exported")
+    info = export_interactions(service, tmp_path / "export")
+    after = service.audit.entries(action="training.exported")
+    assert len(after) == len(before) + 1
+    detail = after[0].detail
+    assert detail["directory"] == str((tmp_path / "export").resolve())
+    assert detail["interactions"] == info.interactions
+    assert detail["subjects"] == info.subjects
+    assert detail["matrix"] == "personal"
+
+
 def test_a_withdrawn_subject_is_not_in_the_export(
     service: Tactful, clock: Clock, tmp_path: Path
 ) -> None:

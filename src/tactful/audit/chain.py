@@ -49,6 +49,8 @@ class AuditAction(StrEnum):
     ERASURE_READMITTED = "erasure.readmitted"
     IMPORT_REFUSED_ERASED = "import.refused_erased"
     TRAINING_RUN = "training.run"
+    # The consented training matrix written out (Parquet, for a trainer beyond one machine).
+    TRAINING_EXPORTED = "training.exported"
     PRIVACY_RELEASE = "privacy.release"  # cohort trends released with differential privacy
     NOTICE_PUBLISHED = "notice.published"
     KEY_CREATED = "key.created"

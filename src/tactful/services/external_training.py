@@ -60,9 +60,16 @@ def export_interactions(service: Tactful, directory: Path, matrix: str = "person
     notice_version = service.notice_version
     created_at = service.clock()
     data = consented_interactions(service, matrix)
-    return write_parquet(
+    info = write_parquet(
         data, directory, matrix=matrix, notice_version=notice_version, created_at=created_at
     )
+    # Pseudonymous interaction data leaves the store: the audit log says when, where and
+    # how much, so a privacy officer can find every copy to delete.
+    service.audit.record(
+        "training.exported",
+        detail={"directory": str(directory.resolve()), **info.as_dict()},
+    )
+    return info
 
 
 def usable_export(
