@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/price_of_privacy.py [--datasets ../shared/datasets] [--model ease]
         [--rated-share 0.5] [--users 0] [--seed 42] [--json PATH]
-        [--epsilon 1.0] [--min-cohort 50] [--max-items 20] [--releases 5]
+        [--epsilon 1.0] [--min-cohort 50] [--max-items 20] [--candidates 50] [--releases 5]
         [--plot docs/img/price-of-privacy.svg] [--png PATH]
 
 Tactful's levels differ by the data categories a decision may use (`consent/levels.py`,
@@ -26,8 +26,10 @@ default; the variants table sweeps it, and tries "only ratings of 4 or 5 were gi
   with no rating left gets the off list, as Tactful falls back to popular;
 * full: the same model trained on the ratings plus a view of every watched film; each list
   leaves out every watched film;
-* aggregate: Tactful's cohort trends (`tactful.privacy`, the code serving uses: contribution
-  bounding, OpenDP's discrete Laplace, the noisy k-threshold, the population fallback).
+* aggregate: Tactful's cohort trends (`tactful.privacy`, the code serving uses: the public
+  candidate set, contribution bounding, OpenDP's discrete Laplace, the noisy k-threshold,
+  the population fallback). Only the first `--candidates` films of off's popular list are
+  counted (0: every film); the others follow them in that list's order.
   Cohorts are a user's age band and region, the region being the first character of their
   zip code (a digit 0-9 for US zips: ten declared regions; the few Canadian and other
   postcodes start with a letter, so those users have no cohort and get the population's
@@ -37,7 +39,7 @@ default; the variants table sweeps it, and tries "only ratings of 4 or 5 were gi
   (Tactful would serve them off). Lists exclude nothing (as off: the level reads nothing
   of the person). DP noise is random and OpenDP cannot be seeded, so the level is released
   `--releases` times and the table gives the mean (the spread under it, and in the
-  variants, which sweep epsilon and k).
+  variants, which sweep epsilon, k and the candidates).
 
 Each level is measured as if everyone chose it. Relevance is the same at every level:
 every test rating of the msr-ml100k split (`bench/_ml100k.py`). Miscalibration is measured
@@ -57,10 +59,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import sparse
 
-from tactful.candidates.base import IndexArray, Interactions
+from tactful.candidates.base import History, IndexArray, Interactions
 from tactful.domain.events import EventType
 from tactful.domain.subjects import AgeBand, SubjectAttributes
 from tactful.evaluation.data import subject_id
+from tactful.pipeline.models import FixedRanking
 from tactful.privacy import CohortConfig, CohortTrends
 from tactful.training.columns import TYPE_CODES
 from tactful.training.policies import WeightTable
@@ -83,6 +86,7 @@ TITLES = {
 RATED_SHARES = (0.1, 0.25, 0.5, 0.75, 1.0)
 EPSILONS = (0.1, 0.5, 1.0, 2.0, 8.0)
 MIN_COHORTS = (20, 100)
+CANDIDATES = (20, 50, 100, 200, 500, 0)
 REGIONS = tuple(str(d) for d in range(10))  # a US zip code's first digit
 
 
@@ -170,12 +174,22 @@ class Cohorts:
             bench, bench.train_rows[keep], bench.train_cols[keep], explicit_weights[keep]
         )
         self.signals = int(keep.sum())
+        # The public candidate set's source: off's popular list, ranked as Tactful serves it.
+        popular = ml.fit("popularity", train, bench.seed).score(History.empty())
+        order = FixedRanking.of(popular).order
+        self.public_order = [str(train.item_ids[c]) for c in order.tolist()]
 
-    def release(self, epsilon: float, min_cohort: int, max_items: int) -> tuple[IndexArray, int]:
+    def release(
+        self, epsilon: float, min_cohort: int, max_items: int, candidates: int
+    ) -> tuple[IndexArray, int]:
         """One release, and every evaluated user's list from it (and how many got the
         population's trends)."""
         config = CohortConfig(
-            epsilon=epsilon, min_cohort=min_cohort, max_items=max_items, regions=REGIONS
+            epsilon=epsilon,
+            min_cohort=min_cohort,
+            max_items=max_items,
+            regions=REGIONS,
+            candidates=candidates,
         )
         spec = config.spec
         ids = self.data.subject_ids
@@ -185,7 +199,7 @@ class Cohorts:
             if (key := spec.key_of(attributes)) is not None
         }
         # The rows of users with no rating left (all minors' rows) are simply empty.
-        model = CohortTrends(config, cohorts).fit(
+        model = CohortTrends(config, cohorts, self.public_order).fit(
             Interactions(ids, self.data.item_ids, self.data.matrix)
         )
         table = np.full((len(self.bench.users), ml.K), -1, dtype=np.int64)
@@ -214,13 +228,19 @@ def _user_column(bench: ml.Bench, column: int) -> dict[str, str]:
 
 
 def measure_releases(
-    bench: ml.Bench, cohorts: Cohorts, runs: int, epsilon: float, min_cohort: int, max_items: int
+    bench: ml.Bench,
+    cohorts: Cohorts,
+    runs: int,
+    epsilon: float,
+    min_cohort: int,
+    max_items: int,
+    candidates: int,
 ) -> dict[str, Any]:
     """The mean of each metric over `runs` releases, their spread (standard deviation), and
     nDCG by group on each user's mean nDCG."""
     rows, per_user, on_population = [], [], []
     for _ in range(runs):
-        table, population = cohorts.release(epsilon, min_cohort, max_items)
+        table, population = cohorts.release(epsilon, min_cohort, max_items, candidates)
         rows.append(measure(bench, table, groups=False))
         per_user.append(ml.accuracy(bench, table)["ndcg"])
         on_population.append(population)
@@ -234,7 +254,45 @@ def measure_releases(
     out["users_without_signal"] = round(float(np.mean(on_population)))
     out["releases"] = runs
     out["epsilon"], out["min_cohort"], out["max_items"] = epsilon, min_cohort, max_items
+    out["candidates"] = candidates
     return out
+
+
+def aggregate_variants(
+    args: argparse.Namespace,
+    bench: ml.Bench,
+    cohorts: Cohorts,
+    main: dict[str, Any],
+    variants: dict[str, dict[str, Any]],
+) -> None:
+    """The aggregate level swept over epsilon, k and the candidate set's size."""
+    k, m, c, runs = args.min_cohort, args.max_items, args.candidates, args.releases
+
+    def words(candidates: int) -> str:
+        return f"{candidates} candidates" if candidates else "every film counted"
+
+    for epsilon in EPSILONS:
+        name = f"aggregate, \u03b5 = {epsilon:g} (k = {k}, {words(c)})"
+        variants[name] = (
+            main
+            if epsilon == args.epsilon
+            else measure_releases(bench, cohorts, runs, epsilon, k, m, c)
+        )
+    for candidates in CANDIDATES:
+        if candidates != c:
+            name = f"aggregate, {words(candidates)} (\u03b5 = {args.epsilon:g}, k = {k})"
+            variants[name] = measure_releases(bench, cohorts, runs, args.epsilon, k, m, candidates)
+    if args.epsilon != 2.0:
+        name = f"aggregate, every film counted (\u03b5 = 2, k = {k})"
+        variants[name] = measure_releases(bench, cohorts, runs, 2.0, k, m, 0)
+    for size in MIN_COHORTS:
+        variants[f"aggregate, k = {size} (\u03b5 = {args.epsilon:g}, {words(c)})"] = (
+            measure_releases(bench, cohorts, runs, args.epsilon, size, m, c)
+        )
+    # Practically without noise (scale 0.5): what bounding and cohorts alone cost.
+    variants[f"aggregate, \u03b5 = 100 (near no noise, {words(c)})"] = measure_releases(
+        bench, cohorts, 1, 100.0, k, m, c
+    )
 
 
 def measure(bench: ml.Bench, table: IndexArray, groups: bool = True) -> dict[str, Any]:
@@ -261,8 +319,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with ml.timed(seconds, "aggregate"):
         everyone = np.ones(len(bench.train_stars), dtype=np.bool_)
         cohorts = Cohorts(bench, Signals(bench, everyone).rating_weights)
+        c = args.candidates
         results["aggregate"] = measure_releases(
-            bench, cohorts, args.releases, args.epsilon, args.min_cohort, args.max_items
+            bench, cohorts, args.releases, args.epsilon, args.min_cohort, args.max_items, c
         )
 
     def levels(explicit: np.ndarray) -> dict[str, dict[str, Any]]:
@@ -309,23 +368,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         seen_off["users_without_signal"] = len(bench.users)
         variants["off, if watched films could be excluded"] = seen_off
     with ml.timed(seconds, "aggregate variants"):
-        for epsilon in EPSILONS:
-            name = f"aggregate, \u03b5 = {epsilon:g} (k = {args.min_cohort})"
-            variants[name] = (
-                results["aggregate"]
-                if epsilon == args.epsilon
-                else measure_releases(
-                    bench, cohorts, args.releases, epsilon, args.min_cohort, args.max_items
-                )
-            )
-        for k in MIN_COHORTS:
-            variants[f"aggregate, k = {k} (\u03b5 = {args.epsilon:g})"] = measure_releases(
-                bench, cohorts, args.releases, args.epsilon, k, args.max_items
-            )
-        # Practically without noise (scale 0.5): what bounding and cohorts alone cost.
-        variants["aggregate, \u03b5 = 100 (near no noise)"] = measure_releases(
-            bench, cohorts, 1, 100.0, args.min_cohort, args.max_items
-        )
+        if not args.no_variants:
+            aggregate_variants(args, bench, cohorts, results["aggregate"], variants)
     seconds["total"] = round(time.perf_counter() - started, 3)
     return {
         "protocol": bench.protocol.name,
@@ -335,6 +379,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "epsilon": args.epsilon,
             "min_cohort": args.min_cohort,
             "max_items": args.max_items,
+            "candidates": args.candidates,
             "releases": args.releases,
             "regions": "first character of the zip code (0-9 declared)",
         },
@@ -382,7 +427,8 @@ def tables(report: dict[str, Any]) -> str:
             "",
             f"aggregate: mean of {aggregate['releases']} releases (\u03b5 = "
             f"{aggregate['epsilon']:g}, k = {aggregate['min_cohort']}, at most "
-            f"{aggregate['max_items']} items a person); standard deviation: "
+            f"{aggregate['max_items']} items a person, {aggregate['candidates'] or 'every'} "
+            "candidate films); standard deviation: "
             + ", ".join(f"{TITLES[m]} {_cell(spread[m], 4)}" for m in ("ndcg", "hit_rate"))
             + f", coverage {_cell(spread['coverage'], 4)}; users served the population's "
             f"trends: {aggregate['users_without_signal']} of {report['users']}",
@@ -504,6 +550,10 @@ def main() -> None:
                         help="aggregate: noisy size a cohort needs (k)")  # fmt: skip
     parser.add_argument("--max-items", type=int, default=20,
                         help="aggregate: most items one person counts")  # fmt: skip
+    parser.add_argument("--candidates", type=int, default=50,
+                        help="aggregate: films counted, off's top (0: all)")  # fmt: skip
+    parser.add_argument("--no-variants", action="store_true",
+                        help="aggregate: skip its sweeps (epsilon, k, candidates)")  # fmt: skip
     parser.add_argument("--releases", type=int, default=5,
                         help="aggregate: releases averaged (the noise is random)")  # fmt: skip
     parser.add_argument("--json", type=Path, default=None)
@@ -514,6 +564,8 @@ def main() -> None:
         parser.error("--rated-share must lie in (0, 1]")
     if not 0.0 < args.epsilon <= 100.0 or args.min_cohort < 1 or args.max_items < 1:
         parser.error("--epsilon must lie in (0, 100], --min-cohort and --max-items >= 1")
+    if args.candidates < 0:
+        parser.error("--candidates must be at least 0 (0: every film)")
     if args.releases < 1:
         parser.error("--releases must be at least 1")
 

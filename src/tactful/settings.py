@@ -131,6 +131,14 @@ class Settings(BaseSettings):
         le=1000,
         description="Most distinct items one person counts in a release (their strongest).",
     )
+    aggregate_candidates: int = Field(
+        50,
+        ge=0,
+        le=1_000_000,
+        description="Items a release counts: the first of the popularity model's ranking (the "
+        "list shown to everyone at level off, already public); the others come after them in "
+        "that order. Fewer items, less noise in the top. 0: the whole catalog.",
+    )
     aggregate_cohort_by: list[str] = Field(
         default_factory=lambda: ["region", "age_band"],
         description="The attributes a cohort shares: region, age_band or both (JSON list).",

@@ -125,7 +125,9 @@ def test_at_a_large_budget_the_counts_are_near_the_bounded_truth() -> None:
     # Each person counts at most 4 of their items: the population's total is bounded.
     assert model.release is not None
     assert abs(model.release.counted - (60 * 4 + 40 * 2)) <= 30
-    population = model.scores_for(None)[0]
+    # No public ranking given: every item is counted, in id order.
+    ids, population = model.counts_for(None)
+    assert ids.tolist() == data.item_ids.tolist()
     truth = np.asarray(
         counting.bound_contributions(
             data.matrix,

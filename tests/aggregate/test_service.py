@@ -110,6 +110,14 @@ def test_each_release_is_recorded_and_the_budget_adds_up(service: Tactful) -> No
     assert abs(first["contributors_noisy"] - 70) <= 3  # 60 + 10, as a noisy count
     assert first["sensitivity"] == 2 * (5 + 2)
     assert first["noise_scale"] == 14 / 50
+    # The candidates: the first 50 of the popularity model published just before.
+    with service.store.reading() as conn:
+        popular = service.store.latest_model(conn, "popularity")
+        handle = service.aggregate.model(conn)
+    assert popular is not None
+    assert handle is not None
+    assert first["candidates_from"] == popular.version
+    assert first["candidate_items"] == min(50, handle.recommender.n_items)
 
     service.train()
     releases = service.privacy_releases()
@@ -119,6 +127,8 @@ def test_each_release_is_recorded_and_the_budget_adds_up(service: Tactful) -> No
     assert aggregate["epsilon_per_release"] == 50.0
     assert [r["release_id"] for r in aggregate["releases"]] == [r["release_id"] for r in releases]
     assert (aggregate["min_cohort"], aggregate["max_items_per_person"]) == (30, 5)
+    assert aggregate["candidates"] == 50
+    assert "first 50 items of the popular list" in aggregate["text"]
     assert aggregate["regions"] == ["north", "south"]
     with service.store.reading() as conn:
         rows = conn.execute(select(func.count()).select_from(t.privacy_releases)).scalar_one()

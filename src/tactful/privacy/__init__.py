@@ -1,7 +1,8 @@
 """Differential privacy for the aggregate personalization level.
 
 Pure domain code: cohorts from declared attributes (`cohorts`), who and what may be counted
-(`contributions`), contribution bounding and the released vector (`counting`), the OpenDP
+(`contributions`), the public candidate set a release counts (`public`), contribution
+bounding and the released vector (`counting`), the OpenDP
 mechanism and its accounting (`dp`), and the released model served at the aggregate level
 (`model`).
 """

@@ -5,7 +5,8 @@ withdrawn grant counts for nothing), of the kinds that purpose covers, on items 
 sensitive category (whatever the person opted in to: a sensitive interest is never part of
 a trend). Never a minor's, whatever the ledger says. Each contributor's cohort is taken
 from their attributes; the matrix keeps each item once per person, by its strongest
-signal, which `counting.bound_contributions` then reads to keep their strongest items.
+signal, which `counting.bound_contributions` then reads to keep their strongest items
+among the public candidates (`privacy.public`; the model restricts the columns first).
 """
 
 from __future__ import annotations

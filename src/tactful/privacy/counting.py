@@ -7,7 +7,8 @@ person changes no other person's choice (which the sensitivity below relies on).
 count once in their cohort's size and once in the population's.
 
 The released vector holds one block per candidate cohort, then one for the population;
-each block is the item counts followed by the size, the size multiplied by `size_weight`.
+each block is the item counts (of the public candidate items, `privacy.public`) followed by
+the size, the size multiplied by `size_weight`.
 A contributor in a cohort changes their cohort's block by at most `max_items + size_weight`
 and the population's by as much again, so the vector's L1 sensitivity is
 `2 * (max_items + size_weight)`: that is the `d_in` OpenDP is given. The cohorts are

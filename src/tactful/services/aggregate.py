@@ -7,6 +7,11 @@ privacy (`privacy.model.CohortTrends`), publishes them through `Tactful.publish_
 and records the release in `privacy_releases` and the audit log, in one transaction with
 the model version. `parameters` and `releases` are what the transparency document shows.
 
+A release counts only a public candidate set (`tactful.privacy.public`): the first
+`aggregate_candidates` items of the popularity model published just before it, the list
+the `off` level shows everyone. The version it was taken from is recorded with the
+release.
+
 An erasure does not retrain the trends: they hold noisy counts from which no one can be
 singled out, and every release spends privacy budget. A withdrawal takes the person out of
 the next release, and out of the aggregate level at once.
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
     from tactful.service import Tactful
 
 COHORTS = "cohorts"
+POPULARITY = "popularity"  # the model serving `off` (`tactful.service.POPULARITY`)
 # How long a process trusts its pointer to the newest cohort model before re-checking.
 CACHE_SECONDS = 1.0
 
@@ -56,6 +62,7 @@ class AggregateService:
             max_items=s.aggregate_max_items,
             cohort_by=tuple(s.aggregate_cohort_by),
             regions=tuple(s.aggregate_regions),
+            candidates=s.aggregate_candidates,
         )
 
     def offered(self) -> bool:
@@ -86,7 +93,15 @@ class AggregateService:
         if found.interactions.n_items == 0:
             return []
         say("releasing cohort trends with differential privacy")
-        model = CohortTrends(config, found.cohorts).fit(found.interactions)
+        with service.store.reading() as conn:
+            # The public candidate set's source: the popular list everyone at `off` sees.
+            popular = service._model_or_none(conn, POPULARITY)
+        public_order = None
+        source = None
+        if popular is not None and popular.fixed_ranking is not None:
+            public_order = [popular.item_ids[c] for c in popular.fixed_ranking.order.tolist()]
+            source = popular.version
+        model = CohortTrends(config, found.cohorts, public_order).fit(found.interactions)
         release = model.facts()
         trained_on = {
             # Noisy, from the release itself: the exact counts are never recorded.
@@ -97,16 +112,16 @@ class AggregateService:
             "signals": "the strongest signals of people who share them for cohort trends, "
             f"at most {config.max_items} items each, counted with differential privacy "
             "(subjects and interactions are noisy counts)",
-            "privacy": _release_facts(model),
+            "privacy": _release_facts(model, source),
         }
         version = service.publish_model(COHORTS, model, trained_on)
         with service.store.transaction() as conn:
-            row = _release_row(model, version)
+            row = _release_row(model, version, source)
             release_id = stored.add_release(conn, row)
             service.audit.append(
                 conn,
                 AuditAction.PRIVACY_RELEASE,
-                detail={"release_id": str(release_id), **_release_facts(model)}
+                detail={"release_id": str(release_id), **_release_facts(model, source)}
                 | {"model_version": version.version},
             )
         self._latest = (0.0, None)
@@ -151,6 +166,7 @@ class AggregateService:
             "delta": 0.0,
             "min_cohort": config.min_cohort,
             "max_items_per_person": config.max_items,
+            "candidates": config.candidates,
             "cohort_by": list(config.cohort_by),
             "regions": list(config.regions),
             "cohorts_possible": len(spec.candidates()),
@@ -168,7 +184,7 @@ class AggregateService:
         }
 
 
-def _release_facts(model: CohortTrends) -> dict[str, Any]:
+def _release_facts(model: CohortTrends, source: str | None) -> dict[str, Any]:
     r = model.facts()
     return {
         "mechanism": r.noise.mechanism,
@@ -183,11 +199,13 @@ def _release_facts(model: CohortTrends) -> dict[str, Any]:
         "cohorts_released": r.released,
         "cohorts_suppressed": r.suppressed,
         "contributors_noisy": r.contributors,
+        "candidate_items": r.items,
+        "candidates_from": source,  # the popularity model version (None: the whole catalog)
     }
 
 
-def _release_row(model: CohortTrends, version: ModelVersion) -> dict[str, Any]:
-    facts = _release_facts(model)
+def _release_row(model: CohortTrends, version: ModelVersion, source: str | None) -> dict[str, Any]:
+    facts = _release_facts(model, source)
     return {
         "model_version": version.version,
         "mechanism": facts["mechanism"],
@@ -204,6 +222,8 @@ def _release_row(model: CohortTrends, version: ModelVersion) -> dict[str, Any]:
             "sensitivity": facts["sensitivity"],
             "size_weight": facts["size_weight"],
             "regions": list(model.config.regions),
+            "candidate_items": facts["candidate_items"],
+            "candidates_from": facts["candidates_from"],
         },
         "created_at": version.created_at,
     }
@@ -226,17 +246,30 @@ def _release_view(row: dict[str, Any]) -> dict[str, Any]:
         "contributors_noisy": row["contributors_noisy"],
         "noise_scale": float(detail["noise_scale"]),
         "sensitivity": int(detail["sensitivity"]),
+        # Releases made before the candidate set counted the whole catalog (None here).
+        "candidate_items": detail.get("candidate_items"),
+        "candidates_from": detail.get("candidates_from"),
     }
 
 
 def _text(config: CohortConfig) -> str:
     spec = config.spec
+    if config.candidates:
+        counted = (
+            f"Only the first {config.candidates} items of the popular list (the one list "
+            "everyone sees when personalization is off, already public) are counted, so "
+            "choosing them reveals nothing about anyone beyond that list; the others come "
+            "after them, in the popular list's order. "
+        )
+    else:
+        counted = "Every item of the catalog is counted. "
     return (
         f"Items are ranked by what is popular among people of your {spec.words()}, counted "
         f"with differential privacy: each person counts at most {config.max_items} items "
         "(their strongest signals) and once in their group's size, then noise is added to "
-        f"every count (\u03b5 = {config.epsilon:g} per release, \u03b4 = 0). A group's own "
-        f"trends are shown only when its noisy size is at least {config.min_cohort}; "
-        "otherwise, and for anyone whose group is not known, the trends of everyone who "
-        "shares theirs. Nothing of your own history is read."
+        f"every count (\u03b5 = {config.epsilon:g} per release, \u03b4 = 0). "
+        + counted
+        + f"A group's own trends are shown only when its noisy size is at least "
+        f"{config.min_cohort}; otherwise, and for anyone whose group is not known, the trends "
+        "of everyone who shares theirs. Nothing of your own history is read."
     )
