@@ -8,6 +8,7 @@ new notice file would, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import copy
+import re
 import tomllib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -205,7 +206,8 @@ def test_a_widened_purpose_stops_personalization_until_re_consent(
 def test_a_changed_notice_file_is_published_at_start(stack: Stack, tmp_path: Path) -> None:
     """The operator's way: edit a copy of the file, point the settings at it, restart."""
     path = tmp_path / "notice.toml"
-    text = NOTICE_TEXT.replace(f'version = "{V1}"', f'version = "{V2}"', 1)
+    text = re.sub(r'^version = "[^"]+"', f'version = "{V2}"', NOTICE_TEXT, count=1, flags=re.M)
+    assert f'version = "{V2}"' in text
     text = text.replace("retention_days = 180", "retention_days = 400", 1)
     path.write_text(text)
     assert load_notice(path).purposes[BEHAVIORAL].retention_days == 400

@@ -63,10 +63,11 @@ def run_migrate(settings: Settings, *, check: bool = False) -> int:
                 err_console.print(
                     f"{where}: schema at {current}, this Tactful is at {head_revision()}; "
                     f"{len(pending)} migration(s) pending ({', '.join(pending)}). "
-                    "Run `tactful migrate`."
+                    "Run `tactful migrate`.",
+                    soft_wrap=True,  # one line, whatever the terminal: logs are grepped
                 )
                 return 1
-            console.print(f"{where}: schema at {current}, current.")
+            console.print(f"{where}: schema at {current}, current.", soft_wrap=True)
             return 0
         done = migrate(engine)
     finally:
@@ -74,9 +75,12 @@ def run_migrate(settings: Settings, *, check: bool = False) -> int:
     # The keyring's one table, so that workers starting together find it made.
     Keyring.open(settings.resolved_keyring_url, PoolOptions.of(settings)).close()
     if done.changed:
-        console.print(f"{where}: schema migrated from {done.before or 'empty'} to {done.after}.")
+        console.print(
+            f"{where}: schema migrated from {done.before or 'empty'} to {done.after}.",
+            soft_wrap=True,
+        )
     else:
-        console.print(f"{where}: schema at {done.after}, nothing to apply.")
+        console.print(f"{where}: schema at {done.after}, nothing to apply.", soft_wrap=True)
     return 0
 
 

@@ -13,6 +13,8 @@ apply them once; on SQLite the transaction is taken with `BEGIN IMMEDIATE`, to t
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -114,10 +116,20 @@ def _unavailable(context: ExceptionContext) -> BaseException | None:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    # Turning a new file to WAL takes an exclusive lock and does not wait on the busy
+    # handler: processes opening a new store at once (workers, `tactful migrate`) would get
+    # "database is locked". It is retried for as long as the busy timeout would wait.
+    for attempt in range(200):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 199:
+                raise
+            time.sleep(0.05)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
     # Deleted rows are overwritten, not left in free pages: erasure leaves nothing to carve.
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
