@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -25,7 +25,7 @@ from tactful.domain.accounts import (
 )
 from tactful.errors import BatchRejected, FieldError
 from tactful.ingestion.batches import parse_rows
-from tactful.ingestion.schemas import EARLIEST, FUTURE_TOLERANCE, Identifier
+from tactful.ingestion.schemas import Identifier, plausible_time
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -107,14 +107,7 @@ class AccountEventIn(_Row):
     @field_validator("timestamp")
     @classmethod
     def _plausible_time(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("must carry a time zone (e.g. 2026-11-01T10:00:00Z)")
-        value = value.astimezone(UTC)
-        if value < EARLIEST:
-            raise ValueError("is before 1990-01-01")
-        if value > datetime.now(UTC) + FUTURE_TOLERANCE:
-            raise ValueError("is in the future")
-        return value
+        return plausible_time(value)
 
     def check_shape(self) -> list[tuple[str, str]]:
         if self.quantity is not None and not self.event_type.carries_quantity:

@@ -103,6 +103,18 @@ class SubjectIn(_Row):
         )
 
 
+def plausible_time(value: datetime) -> datetime:
+    """An event's time in UTC; refused without a zone, before 1990 or in the future."""
+    if value.tzinfo is None:
+        raise ValueError("must carry a time zone (e.g. 2026-11-01T10:00:00Z)")
+    value = value.astimezone(UTC)
+    if value < EARLIEST:
+        raise ValueError("is before 1990-01-01")
+    if value > datetime.now(UTC) + FUTURE_TOLERANCE:
+        raise ValueError("is in the future")
+    return value
+
+
 class EventIn(_Row):
     subject_id: Identifier
     event_type: EventType
@@ -116,14 +128,7 @@ class EventIn(_Row):
     @field_validator("timestamp")
     @classmethod
     def _plausible_time(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("must carry a time zone (e.g. 2026-11-01T10:00:00Z)")
-        value = value.astimezone(UTC)
-        if value < EARLIEST:
-            raise ValueError("is before 1990-01-01")
-        if value > datetime.now(UTC) + FUTURE_TOLERANCE:
-            raise ValueError("is in the future")
-        return value
+        return plausible_time(value)
 
     def check_shape(self) -> list[tuple[str, str]]:
         """Cross-field rules; (field, message) pairs."""
