@@ -67,8 +67,8 @@ def test_price_of_privacy_levels_on_a_sample(tmp_path: Path) -> None:
     assert aggregate["signals"] == 73_194
     assert (aggregate["epsilon"], aggregate["min_cohort"], aggregate["releases"]) == (1.0, 50, 1)
     assert 0 <= aggregate["users_without_signal"] <= USERS
-    quiet = report["variants"]["aggregate, \u03b5 = 100 (near no noise)"]
-    loud = report["variants"]["aggregate, \u03b5 = 0.1 (k = 50)"]
+    quiet = report["variants"]["aggregate, \u03b5 = 100 (near no noise, 50 candidates)"]
+    loud = report["variants"]["aggregate, \u03b5 = 0.1 (k = 50, 50 candidates)"]
     assert quiet["ndcg"] > loud["ndcg"]
     assert quiet["ndcg"] > 0.5 * off["ndcg"]
     for level in (off, aggregate, basic, full):
