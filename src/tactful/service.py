@@ -55,8 +55,8 @@ from tactful.pipeline.decide import DecisionContext, DecisionRequest, decide
 from tactful.pipeline.models import ModelHandle
 from tactful.pipeline.surfaces import ColumnCache, category_columns, surface_rankers
 from tactful.services.access import ApiKeys
-from tactful.services.accounts import AccountService
-from tactful.services.aggregate import AggregateService
+from tactful.services.accounts import SEGMENTS, AccountService
+from tactful.services.aggregate import COHORTS, AggregateService
 from tactful.services.audit import AuditLog
 from tactful.services.complaints import ComplaintService
 from tactful.services.consents import Choice, ConsentService, Outcome
@@ -828,9 +828,14 @@ class Tactful:
         return self.train(list(latest), {n: mv.config for n, mv in latest.items()})
 
     def models_in_use(self) -> dict[str, ModelVersion | None]:
-        """The newest version of each model a decision may use (popularity and the
-        configured personal model), or None before its first training."""
+        """The newest version of each model a decision may use, or None before its first
+        training: popularity and the configured personal model; the cohort trends when the
+        notice offers the aggregate level; the account models when account surfaces are set."""
         names = [POPULARITY, self.settings.personal_model]
+        if self.aggregate.offered():
+            names.append(COHORTS)
+        if self.accounts.surfaces:
+            names += [self.accounts.model_name, SEGMENTS]
         with self.store.reading() as conn:
             return {name: self.store.latest_model(conn, name) for name in names}
 

@@ -231,3 +231,38 @@ def test_main_parameters_describe_the_account_level(service: Tactful) -> None:
     assert labels["Smallest group used"].startswith("3 organisations")
     assert section["never_uses"].startswith("any person's data")
     assert service.main_parameters()["accounts"] == section
+
+
+def test_account_decision_records_expire_with_the_decision_retention(
+    settings: Settings, service: Tactful, clock: Clock
+) -> None:
+    old = service.accounts.recommend("trail-co", surface="b2b-home")
+    clock.advance(3600)
+    recent = service.accounts.recommend("shoe-shop", surface="b2b-home")
+    clock.advance(settings.decision_retention_days * 86_400 - 1800)
+    report = service.run_retention(dry_run=True)
+    assert report["account_decisions_expired"] == 1
+    assert _counts(service)["account_decisions"] == 2  # a dry run deletes nothing
+    report = service.run_retention()
+    assert report["account_decisions_deleted"] == 1
+    with pytest.raises(NotFound):
+        service.accounts.decision(old["decision_id"])
+    assert service.accounts.decision(recent["decision_id"]) == recent
+    # The organisation's own events are the business's data, not a record of a decision.
+    assert _counts(service)["account_events"] > 0
+
+
+def test_the_models_in_use_list_the_account_models(settings: Settings, service: Tactful) -> None:
+    models = service.models_in_use()
+    assert {"account-itemknn", "account-segments"} <= set(models)
+    for name in ("account-itemknn", "account-segments"):
+        current = models[name]
+        assert current is not None
+        assert current.trained_on["subjects"] == 0  # no person's data
+        assert current.trained_on["accounts"] == len(data.SEGMENTS)
+    # Without account surfaces the account models are not in use.
+    without = Tactful(settings.model_copy(update={"account_surfaces": []}))
+    try:
+        assert not any(name.startswith("account-") for name in without.models_in_use())
+    finally:
+        without.close()

@@ -60,6 +60,14 @@ def test_it_shows_the_privacy_budget_spent(client: TestClient, service: Tactful)
     # Every release is a row, with the budget it spent; the total is the one OpenDP composed.
     for release in releases:
         assert f"<code>{release['model_version']}</code>" in body
+    # Each row says how many items its counts covered: the public candidate set's size.
+    assert "Items counted" in body
+    row = re.search(
+        rf"<code>{re.escape(releases[-1]['model_version'])}</code>(.*?)</tr>", body, re.S
+    )
+    assert row is not None
+    cells = re.findall(r'<td class="num">([^<]+)</td>', row.group(1))
+    assert cells[3] == f"{releases[-1]['candidate_items']:,}"
     total = re.search(r'<dd id="budget-total">([^<]+)</dd>', body)
     assert total is not None
     assert float(total.group(1).replace(",", "")) == round(budget["total_epsilon"], 2)

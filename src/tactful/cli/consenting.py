@@ -166,11 +166,12 @@ def retention_run(
     verb = "would delete" if dry_run else "deleted"
     events = report.get("events_deleted", report.get("events_expired", 0))
     decisions = report.get("decisions_deleted", report.get("decisions_expired", 0))
+    accounts = report.get("account_decisions_deleted", report.get("account_decisions_expired", 0))
     messages = report.get("messages_deleted", report.get("messages_expired", 0))
     ended = report.get("protections_deleted", report.get("protections_expired", 0))
     console.print(
-        f"{verb} {events} events, {decisions} decision records, {messages} messaging "
-        f"decisions and {ended} long-ended protections"
+        f"{verb} {events} events, {decisions} decision records, {accounts} account decision "
+        f"records, {messages} messaging decisions and {ended} long-ended protections"
     )
     for group in report["events"]:
         console.print(

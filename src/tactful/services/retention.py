@@ -1,7 +1,7 @@
 """Retention: each event lives as long as the longest retention among the purposes that
 justified storing it (as the notice in force states them now, so a shortened retention
-applies to what is already held); decision records and messaging decisions live
-`decision_retention_days`, and so do protections after they ended."""
+applies to what is already held); decision records (a person's or an account's) and
+messaging decisions live `decision_retention_days`, and so do protections after they ended."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tactful.domain.purposes import PurposeCatalog
+from tactful.storage import accounts as stored_accounts
 from tactful.storage import messages as stored_messages
 from tactful.storage import protections as stored_protections
 from tactful.storage import retention as stored
@@ -28,6 +29,7 @@ class RetentionReport:
     dry_run: bool
     events: list[dict[str, Any]] = field(default_factory=list)
     decisions: int = 0
+    account_decisions: int = 0
     messages: int = 0
     protections: int = 0
 
@@ -42,6 +44,9 @@ class RetentionReport:
             "events_deleted" if not self.dry_run else "events_expired": self.events_total,
             "events": self.events,
             "decisions_deleted" if not self.dry_run else "decisions_expired": self.decisions,
+            "account_decisions_deleted"
+            if not self.dry_run
+            else "account_decisions_expired": self.account_decisions,
             "messages_deleted" if not self.dry_run else "messages_expired": self.messages,
             "protections_deleted" if not self.dry_run else "protections_expired": self.protections,
         }
@@ -86,6 +91,11 @@ def run_retention(
             if dry_run
             else stored.delete_decisions(conn, cutoff)
         )
+        report.account_decisions = (
+            stored_accounts.expired_decisions(conn, cutoff)
+            if dry_run
+            else stored_accounts.delete_expired_decisions(conn, cutoff)
+        )
         report.messages = (
             stored_messages.expired(conn, cutoff)
             if dry_run
@@ -98,10 +108,11 @@ def run_retention(
         )
     if not dry_run:
         log.info(
-            "retention: deleted %d events, %d decision records, %d messaging decisions and "
-            "%d ended protections",
+            "retention: deleted %d events, %d decision records, %d account decision records, "
+            "%d messaging decisions and %d ended protections",
             report.events_total,
             report.decisions,
+            report.account_decisions,
             report.messages,
             report.protections,
         )

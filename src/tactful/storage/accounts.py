@@ -117,6 +117,17 @@ def get_decision(conn: Connection, decision_id: uuid.UUID) -> dict[str, Any] | N
     return dict(row.record) if row is not None else None
 
 
+def expired_decisions(conn: Connection, cutoff: datetime) -> int:
+    table = t.account_decisions
+    query = select(func.count()).select_from(table).where(table.c.created_at < cutoff)
+    return int(conn.execute(query).scalar_one())
+
+
+def delete_expired_decisions(conn: Connection, cutoff: datetime) -> int:
+    table = t.account_decisions
+    return int(conn.execute(delete(table).where(table.c.created_at < cutoff)).rowcount)
+
+
 def delete_account(conn: Connection, account_id: str) -> dict[str, int] | None:
     """Delete the account and every row about it; the counts per table, None if unknown."""
     if get_account(conn, account_id) is None:
