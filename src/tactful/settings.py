@@ -118,6 +118,20 @@ class Settings(BaseSettings):
         le=100,
         description="Privacy budget (epsilon, delta 0) one release of the cohort trends spends.",
     )
+    aggregate_budget: float = Field(
+        10.0,
+        ge=0,
+        le=10_000,
+        description="Most epsilon the releases of the cohort trends may spend together within "
+        "`aggregate_budget_days`; a training that would go over it leaves the trends already "
+        "published in service. 0: no cap.",
+    )
+    aggregate_budget_days: int = Field(
+        365,
+        ge=1,
+        le=36_500,
+        description="The rolling period over which `aggregate_budget` is counted, in days.",
+    )
     aggregate_min_cohort: int = Field(
         50,
         ge=2,
@@ -155,6 +169,13 @@ class Settings(BaseSettings):
         from tactful.privacy.cohorts import cohort_errors
 
         errors = cohort_errors(self.aggregate_cohort_by, self.aggregate_regions)
+        if 0 < self.aggregate_budget < self.aggregate_epsilon:
+            raise ValueError(
+                f"TACTFUL_AGGREGATE_EPSILON ({self.aggregate_epsilon:g}) is more than "
+                f"TACTFUL_AGGREGATE_BUDGET ({self.aggregate_budget:g}): no release of the cohort "
+                "trends could ever be made. Lower the first, raise the second, or set the "
+                "budget to 0 for no cap."
+            )
         if errors:
             raise ValueError(
                 "TACTFUL_AGGREGATE_* is invalid: "

@@ -70,6 +70,7 @@ def aggregate_settings(settings: Settings) -> Settings:
         update={
             "aggregate_regions": ["north", "south"],
             "aggregate_epsilon": 50.0,
+            "aggregate_budget": 0.0,  # no cap: tests train as often as they need
             "aggregate_min_cohort": 30,
             "aggregate_max_items": 5,
         }

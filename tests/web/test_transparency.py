@@ -71,6 +71,14 @@ def test_it_shows_the_privacy_budget_spent(client: TestClient, service: Tactful)
     total = re.search(r'<dd id="budget-total">([^<]+)</dd>', body)
     assert total is not None
     assert float(total.group(1).replace(",", "")) == round(budget["total_epsilon"], 2)
+    # The cap on what the releases of a period spend together, and what this period spent.
+    cap = budget["budget"]
+    assert re.search(rf'<dd id="budget-cap">{cap["cap"]:.2f}</dd>', body)
+    assert "Cap over any 365 days" in body
+    spent = re.search(r'<dd id="budget-period">([^<]+)</dd>', body)
+    assert spent is not None
+    assert float(spent.group(1)) == round(cap["spent_in_period"], 2)
+    assert "The next release fits within the cap." in body
     # A second training is a second release: it is added to the page and to the total.
     service.train()
     after = service.main_parameters()["aggregate"]

@@ -52,6 +52,8 @@ class AuditAction(StrEnum):
     # The consented training matrix written out (Parquet, for a trainer beyond one machine).
     TRAINING_EXPORTED = "training.exported"
     PRIVACY_RELEASE = "privacy.release"  # cohort trends released with differential privacy
+    # A release the budget cap did not allow: nothing released, the last trends kept.
+    PRIVACY_RELEASE_REFUSED = "privacy.release_refused"
     NOTICE_PUBLISHED = "notice.published"
     KEY_CREATED = "key.created"
     KEY_REVOKED = "key.revoked"

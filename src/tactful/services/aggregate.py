@@ -12,6 +12,11 @@ A release counts only a public candidate set (`tactful.privacy.public`): the fir
 the `off` level shows everyone. The version it was taken from is recorded with the
 release.
 
+The releases are capped: those of the last `aggregate_budget_days` may spend at most
+`aggregate_budget` together (`tactful.privacy.budget`); a training that would go over it
+releases nothing, is written to the audit log, and the trends already published keep
+serving.
+
 An erasure does not retrain the trends: they hold noisy counts from which no one can be
 singled out, and every release spends privacy budget. A withdrawal takes the person out of
 the next release, and out of the aggregate level at once.
@@ -19,6 +24,7 @@ the next release, and out of the aggregate level at once.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -30,8 +36,9 @@ from tactful.audit.chain import AuditAction
 from tactful.domain.purposes import PERSONALIZATION_AGGREGATE
 from tactful.pipeline.models import ModelHandle
 from tactful.privacy import counting
+from tactful.privacy.budget import BudgetState, Release, budget_state
 from tactful.privacy.contributions import aggregate_contributions
-from tactful.privacy.dp import MEASURE, MECHANISM, LaplacePlan, composed_epsilon
+from tactful.privacy.dp import MEASURE, MECHANISM, LaplacePlan, composed_epsilon, plan
 from tactful.privacy.model import CohortConfig, CohortTrends
 from tactful.storage import privacy as stored
 from tactful.storage.bulk import iter_event_columns, iter_subject_consents
@@ -39,6 +46,8 @@ from tactful.storage.repository import ModelVersion
 
 if TYPE_CHECKING:
     from tactful.service import Tactful
+
+log = logging.getLogger("tactful.aggregate")
 
 COHORTS = "cohorts"
 POPULARITY = "popularity"  # the model serving `off` (`tactful.service.POPULARITY`)
@@ -77,8 +86,12 @@ class AggregateService:
         if not self.offered():
             return []
         config = self.config
-        say("reading the signals shared for cohort trends")
         service = self.service
+        budget = self.budget()
+        if not budget.allows_next:
+            self._refuse(budget, say)
+            return []
+        say("reading the signals shared for cohort trends")
         with service.store.reading() as conn:
             catalog = service.catalog(conn, force=True)
             attributes = stored.cohort_attributes(conn)
@@ -127,6 +140,59 @@ class AggregateService:
         self._latest = (0.0, None)
         return [version]
 
+    def _refuse(self, budget: BudgetState, say: Callable[[str], None]) -> None:
+        assert budget.room_at is not None
+        when = (
+            "never, with this budget per release"
+            if budget.room_at.year == 9999
+            else budget.room_at.isoformat(timespec="seconds")
+        )
+        message = (
+            f"cohort trends not released: the releases of the last {budget.period_days} days "
+            f"spent \u03b5 = {budget.spent:.4g} of the cap {budget.cap:g}, and another would "
+            f"spend {budget.next_epsilon:.4g}; the next fits {when}. The trends already "
+            "published keep serving."
+        )
+        say(message)
+        log.warning("%s", message)
+        with self.service.store.transaction() as conn:
+            self.service.audit.append(
+                conn,
+                AuditAction.PRIVACY_RELEASE_REFUSED,
+                detail={
+                    "cap": budget.cap,
+                    "period_days": budget.period_days,
+                    "spent": budget.spent,
+                    "next_epsilon": budget.next_epsilon,
+                    "room_at": None if budget.room_at.year == 9999 else budget.room_at.isoformat(),
+                },
+            )
+
+    def budget(self) -> BudgetState:
+        """What the releases of the current period spent of the cap, and when the next fits."""
+        settings = self.service.settings
+        config = self.config
+        weight = counting.size_weight(config.max_items)
+        d_in = counting.sensitivity(config.max_items, weight, len(config.spec.candidates()))
+        with self.service.store.reading() as conn:
+            rows = stored.releases(conn)
+        releases = [
+            Release(
+                r["created_at"],
+                LaplacePlan(
+                    float(r["detail"]["noise_scale"]), int(r["detail"]["sensitivity"]), r["epsilon"]
+                ),
+            )
+            for r in rows
+        ]
+        return budget_state(
+            releases,
+            plan(d_in, config.epsilon),
+            settings.aggregate_budget,
+            settings.aggregate_budget_days,
+            self.service.clock(),
+        )
+
     # -- serving ----------------------------------------------------------------------
     def model(self, conn: Connection) -> ModelHandle | None:
         """The newest cohort trends, shared by every worker through `model_versions`."""
@@ -174,6 +240,7 @@ class AggregateService:
             "text": _text(config),
             "releases": releases,
             "total_epsilon": total,
+            "budget": _budget_view(self.budget()),
             "total_text": (
                 f"{len(releases)} release(s) so far, over largely the same people: together "
                 f"they spend \u03b5 = {total:.4g} (sequential composition, computed by "
@@ -182,6 +249,36 @@ class AggregateService:
                 else "No release yet: the trends are computed at the next training."
             ),
         }
+
+
+def _budget_view(budget: BudgetState) -> dict[str, Any]:
+    never = budget.room_at is not None and budget.room_at.year == 9999
+    room_at = None if budget.room_at is None or never else budget.room_at.isoformat()
+    if not budget.capped:
+        text = "No cap is set on the budget the releases spend together."
+    else:
+        text = (
+            f"The releases of any {budget.period_days} days may spend \u03b5 = {budget.cap:g} "
+            f"together. Those of the last {budget.period_days} days spent "
+            f"{budget.spent:.4g}. "
+            + (
+                "The next release fits within the cap."
+                if budget.allows_next
+                else "The next release would go over the cap, so the trends already published "
+                "keep serving until "
+                + ("the budget per release is lowered." if never else f"{room_at}.")
+            )
+        )
+    return {
+        "cap": budget.cap if budget.capped else None,
+        "period_days": budget.period_days,
+        "spent_in_period": budget.spent,
+        "releases_in_period": budget.releases_in_period,
+        "remaining": budget.remaining,
+        "next_release_allowed": budget.allows_next,
+        "next_release_at": room_at,
+        "text": text,
+    }
 
 
 def _release_facts(model: CohortTrends, source: str | None) -> dict[str, Any]:
