@@ -64,3 +64,32 @@ def test_the_small_demo_has_a_month_of_decisions_and_an_audit(tmp_path: Path) ->
         assert stamped == sorted(stamped)
     finally:
         service.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hour", [0, 13, 22])
+def test_the_demo_sends_messages_whatever_the_hour_it_is_built(tmp_path: Path, hour: int) -> None:
+    # Messages go out in office hours of the month's days, not "9 to 18 hours after the hour
+    # the build started" (which, from 13:00, is all inside quiet hours).
+    end = datetime(2026, 11, 24, hour, 40, tzinfo=UTC)
+    settings = Settings(data_dir=tmp_path / "var", api_key="k" * 32)  # type: ignore[arg-type]
+    build_demo(settings, small=True, now=end)
+    service = Tactful(settings)
+    try:
+        m = t.messages.c
+        with service.store.reading() as conn:
+            sent = conn.execute(select(func.count()).where(m.outcome == "send")).scalar_one()
+            held = conn.execute(select(m.record).where(m.outcome == "hold")).scalars().all()
+            engaged = conn.execute(
+                select(func.count()).where(m.engagement.is_not(None))
+            ).scalar_one()
+            last = conn.execute(select(func.max(m.decided_at))).scalar_one()
+    finally:
+        service.close()
+    assert sent > len(held)
+    assert engaged > 0
+    assert last < end
+    quiet = [
+        r for r in held if any(c["name"] == "quiet_hours" and not c["passed"] for c in r["checks"])
+    ]
+    assert quiet == []

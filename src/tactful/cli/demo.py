@@ -24,13 +24,16 @@ def _batches(rows: Sequence[T]) -> list[Sequence[T]]:
     return [rows[n : n + BATCH] for n in range(0, len(rows), BATCH)]
 
 
-def build_demo(settings: Settings, *, small: bool = False) -> dict[str, float]:
+def build_demo(
+    settings: Settings, *, small: bool = False, now: datetime | None = None
+) -> dict[str, float]:
     """Generate the demo store into an empty data directory, train, play a month of traffic
     and audit it; returns timings.
 
     The build runs on its own clock: the store is loaded and trained a month ago, then the
     clock moves through the month's decisions (`demo.traffic`) and stops now, where one
     fairness audit of the month is run, so the console has a run (and its alert) to show.
+    `now` is the end of that month (default: the wall clock's now).
     """
     from tactful.cli.common import progress
     from tactful.demo.generator import DemoConfig, generate
@@ -41,7 +44,7 @@ def build_demo(settings: Settings, *, small: bool = False) -> dict[str, float]:
     config = DemoConfig(n_items=400, n_subjects=600, n_events=20_000) if small else DemoConfig()
     store = generate(config)
     timings["generate"] = time.perf_counter() - started
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     clock = DemoClock(now - WINDOW)
     service = Tactful(settings, clock=clock)
     try:

@@ -130,13 +130,16 @@ def record_traffic(
                 at = start + timedelta(seconds=float(rng.random() * span))
                 plan.append((at, "recommend", subjects[n].subject_id, surface))
     mailing = _mailing_list(store)
+    # Office hours are counted from midnight, not from the hour the build happens to start
+    # (from 13:00, "9 to 18 hours later" is all night, and quiet hours hold every message).
+    midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
     for campaign, count in CAMPAIGN_PEOPLE.items():
         picked = rng.choice(len(mailing), size=min(count, len(mailing)), replace=False)
         for n in picked.tolist():
-            # Sent in office hours (UTC), on any day of the month.
-            day = int(rng.integers(0, WINDOW.days - 1))
+            # Sent in office hours (UTC), on any whole day of the month.
+            day = int(rng.integers(1, WINDOW.days - 1))
             seconds = int(rng.integers(9 * 3600, 18 * 3600))
-            at = start + timedelta(days=day, seconds=seconds)
+            at = midnight + timedelta(days=day, seconds=seconds)
             plan.append((at, "message", mailing[n], campaign))
     plan.sort()
 
