@@ -62,6 +62,17 @@ def test_the_small_demo_has_a_month_of_decisions_and_an_audit(tmp_path: Path) ->
         # The clock moved forward only: the audit log's chain is intact and in order.
         assert service.audit.verify().ok
         assert stamped == sorted(stamped)
+        # Organisations for the account level, trained with the rest: a hotel's list comes
+        # from its own orders and never shows back the wine it orders (a sensitive category).
+        models = service.models_in_use()
+        assert models["account-itemknn"] is not None
+        assert models["account-segments"] is not None
+        hotel = service.accounts.recommend("org-hospitality-01", k=8, surface="b2b-home")
+        assert hotel["basis"] == "history"
+        assert hotel["items"]
+        assert "wine_spirits" not in {i["category"] for i in hotel["items"]}
+        new = service.accounts.recommend("org-hospitality-12", k=5, surface="b2b-cart")
+        assert new["basis"] in {"segment", "industry", "all"}
     finally:
         service.close()
 

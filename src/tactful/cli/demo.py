@@ -36,6 +36,7 @@ def build_demo(
     `now` is the end of that month (default: the wall clock's now).
     """
     from tactful.cli.common import progress
+    from tactful.demo.accounts import demo_accounts
     from tactful.demo.generator import DemoConfig, generate
     from tactful.demo.traffic import PEOPLE, WINDOW, DemoClock, record_traffic
 
@@ -81,6 +82,11 @@ def build_demo(
                 service.add_events(events)
                 bar.advance(task, len(events))
             _guardrails_demo(service)
+            # Organisations for the account level: their history ends when the month begins.
+            accounts, account_events = demo_accounts(store.items, now - WINDOW)
+            service.accounts.ingest_accounts(accounts)
+            for batch in _batches(account_events):
+                service.accounts.ingest_events(batch)
         timings["load"] = time.perf_counter() - started - timings["generate"]
         mark = time.perf_counter()
         with console.status("training models"):
@@ -162,6 +168,7 @@ Try:
   curl -s -H 'X-API-Key: {key}' '{base}/v1/subjects/alice/recommendations?k=5'
   curl -s -H 'X-API-Key: {key}' '{base}/v1/subjects/bob/recommendations?k=5'
   curl -s -H 'X-API-Key: {key}' '{base}/v1/subjects/alice/consents'
+  curl -s -H 'X-API-Key: {key}' '{base}/v1/accounts/org-hospitality-01/recommendations?k=5'
 
 Web pages:
   Operator Console (sign in with the key above): {base}/console
