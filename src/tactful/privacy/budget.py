@@ -17,6 +17,7 @@ from tactful.privacy.dp import LaplacePlan, composed_epsilon
 
 # Float sums of epsilons like 0.1 * 3 must not refuse a release that fits exactly.
 _SLACK = 1e-9
+_NEVER = datetime.max
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,18 @@ class BudgetState:
         return self.room_at is None
 
     @property
+    def never_fits(self) -> bool:
+        """One release alone spends more than the cap."""
+        return self.room_at is not None and self.room_at == _NEVER.replace(
+            tzinfo=self.room_at.tzinfo
+        )
+
+    @property
+    def fits_at(self) -> datetime | None:
+        """When the next release fits, if it does not now and ever will."""
+        return None if self.never_fits else self.room_at
+
+    @property
     def remaining(self) -> float | None:
         return max(self.cap - self.spent, 0.0) if self.capped else None
 
@@ -67,7 +80,7 @@ def budget_state(
                 room_at = release.created_at + timedelta(days=period_days)
                 break
         else:  # one release alone is over the cap: it never fits
-            room_at = datetime.max.replace(tzinfo=now.tzinfo)
+            room_at = _NEVER.replace(tzinfo=now.tzinfo)
     return BudgetState(cap, period_days, spent, len(window), next_plan.epsilon, room_at)
 
 

@@ -141,11 +141,11 @@ class AggregateService:
         return [version]
 
     def _refuse(self, budget: BudgetState, say: Callable[[str], None]) -> None:
-        assert budget.room_at is not None
+        fits_at = budget.fits_at
         when = (
-            "never, with this budget per release"
-            if budget.room_at.year == 9999
-            else budget.room_at.isoformat(timespec="seconds")
+            fits_at.isoformat(timespec="seconds")
+            if fits_at
+            else "never, with this budget per release"
         )
         message = (
             f"cohort trends not released: the releases of the last {budget.period_days} days "
@@ -164,18 +164,20 @@ class AggregateService:
                     "period_days": budget.period_days,
                     "spent": budget.spent,
                     "next_epsilon": budget.next_epsilon,
-                    "room_at": None if budget.room_at.year == 9999 else budget.room_at.isoformat(),
+                    "room_at": fits_at.isoformat() if fits_at else None,
                 },
             )
 
-    def budget(self) -> BudgetState:
-        """What the releases of the current period spent of the cap, and when the next fits."""
+    def budget(self, rows: list[dict[str, Any]] | None = None) -> BudgetState:
+        """What the releases of the current period spent of the cap, and when the next fits
+        (from the stored release `rows` when the caller has them)."""
         settings = self.service.settings
         config = self.config
         weight = counting.size_weight(config.max_items)
         d_in = counting.sensitivity(config.max_items, weight, len(config.spec.candidates()))
-        with self.service.store.reading() as conn:
-            rows = stored.releases(conn)
+        if rows is None:
+            with self.service.store.reading() as conn:
+                rows = stored.releases(conn)
         releases = [
             Release(
                 r["created_at"],
@@ -218,7 +220,9 @@ class AggregateService:
     def parameters(self) -> dict[str, Any]:
         """The aggregate level's main parameters and its privacy accounting."""
         config = self.config
-        releases = self.releases()
+        with self.service.store.reading() as conn:
+            rows = stored.releases(conn)
+        releases = [_release_view(r) for r in rows]
         plans = [LaplacePlan(r["noise_scale"], r["sensitivity"], r["epsilon"]) for r in releases]
         weight = counting.size_weight(config.max_items)
         spec = config.spec
@@ -240,7 +244,7 @@ class AggregateService:
             "text": _text(config),
             "releases": releases,
             "total_epsilon": total,
-            "budget": _budget_view(self.budget()),
+            "budget": _budget_view(self.budget(rows)),
             "total_text": (
                 f"{len(releases)} release(s) so far, over largely the same people: together "
                 f"they spend \u03b5 = {total:.4g} (sequential composition, computed by "
@@ -252,8 +256,8 @@ class AggregateService:
 
 
 def _budget_view(budget: BudgetState) -> dict[str, Any]:
-    never = budget.room_at is not None and budget.room_at.year == 9999
-    room_at = None if budget.room_at is None or never else budget.room_at.isoformat()
+    never = budget.never_fits
+    room_at = budget.fits_at.isoformat() if budget.fits_at else None
     if not budget.capped:
         text = "No cap is set on the budget the releases spend together."
     else:
